@@ -1,0 +1,186 @@
+// Opens the database: a Postgres server through a pg Pool when a URL is given,
+// else an embedded PGlite stored in a data folder. This module owns the pool,
+// its error listener and the data folder lock.
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Database } from './database.js';
+
+export type DatabaseKind = 'postgres' | 'embedded';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: DatabaseKind;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  url: string;
+  logger: Logger;
+  /** Schemas to search first, as a comma-separated list (used by tests). */
+  searchPath?: string;
+  maxConnections?: number;
+}
+
+/** Connection and statement limits that turn an outage into a quick 503. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const STATEMENT_TIMEOUT_MS = 15_000;
+const QUERY_TIMEOUT_MS = 20_000;
+
+export function openPostgres(options: PostgresOptions): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    application_name: 'sessions-api',
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+  });
+  // Without this listener an idle client's error (a server restart) would
+  // be an unhandled 'error' event and end the process.
+  pool.on('error', (error) => {
+    options.logger.warn({ err: error }, 'idle database connection failed');
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'postgres',
+    ping: () => ping(db),
+    close: () => db.destroy(),
+  };
+}
+
+export interface EmbeddedOptions {
+  /** Folder for the database files; in memory when undefined. */
+  dataDir?: string;
+  logger: Logger;
+}
+
+export async function openEmbedded(options: EmbeddedOptions): Promise<DatabaseHandle> {
+  let releaseLock = () => {};
+  let dataDir: string | undefined;
+  if (options.dataDir) {
+    const folder = resolve(options.dataDir);
+    mkdirSync(folder, { recursive: true });
+    releaseLock = lockDataFolder(folder);
+    dataDir = join(folder, 'pgdata');
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { btree_gist } });
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  // The dialect hands its single connection to one caller at a time, so a
+  // transaction never shares the PGlite session with another request.
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return {
+    db,
+    kind: 'embedded',
+    ping: () => ping(db),
+    close: async () => {
+      await db.destroy();
+      releaseLock();
+    },
+  };
+}
+
+async function ping(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+const LOCK_FILE = 'sessions-api.lock';
+
+/**
+ * Takes an exclusive lock on a data folder by creating a file with this
+ * process id, because two processes writing one PGlite folder corrupt it.
+ * A lock left by a process that no longer runs is taken over.
+ */
+export function lockDataFolder(folder: string): () => void {
+  const path = join(folder, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => unlinkQuietly(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(path, 'utf8').trim());
+      if (isRunning(owner)) {
+        throw new Error(`The data folder ${folder} is in use by process ${owner}. ` +
+          'Stop that process, use another DATA_DIR, or set DATABASE_URL.');
+      }
+      unlinkQuietly(path);
+    }
+  }
+  throw new Error(`Could not lock the data folder ${folder}: remove ${path} and retry.`);
+}
+
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone: nothing to release.
+  }
+}
+
+export interface DatabaseSettings {
+  DATABASE_URL?: string | undefined;
+  DATA_DIR: string;
+}
+
+/** Opens the database the configuration names. */
+export async function openDatabase(
+  settings: DatabaseSettings,
+  logger: Logger,
+): Promise<DatabaseHandle> {
+  if (settings.DATABASE_URL) return openPostgres({ url: settings.DATABASE_URL, logger });
+  return openEmbedded({ dataDir: settings.DATA_DIR, logger });
+}
+
+// Postgres SQLSTATE classes and driver errors that mean the server is down,
+// restarting, out of connections or too slow, rather than a bad request.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
+  'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '53300', '57014',
+]);
+const UNAVAILABLE_MESSAGES = [
+  /timeout exceeded when trying to connect/i,
+  /connection terminated/i,
+  /query read timeout/i,
+  /client has encountered a connection error/i,
+  /cannot use a pool after calling end/i,
+  /PGlite is closed/i,
+];
+
+/** Tells whether an error means the database cannot be reached right now. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) {
+    return true;
+  }
+  if (error instanceof AggregateError) return error.errors.some(isDatabaseUnavailable);
+  return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(error.message));
+}

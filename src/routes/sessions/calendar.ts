@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../../../schemas/errors.js';
+import { refTo } from '../../../schemas/ref.js';
+import { CalendarQuerySchema, CalendarResponseSchema } from '../../../schemas/sessions.js';
+import { badRequest } from '../../errors.js';
+import { toCalendarItem } from '../../sessions/format.js';
+import { readCalendarBound, readMac } from '../../sessions/input.js';
+import { listOverlappingSessions } from '../../sessions/repository.js';
+
+/** The longest calendar window, in days. */
+export const MAX_CALENDAR_DAYS = 400;
+const MAX_WINDOW_MICROS = BigInt(MAX_CALENDAR_DAYS) * 86_400n * 1_000_000n;
+
+const calendarRoute: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/sessions/calendar', {
+    schema: {
+      tags: ['sessions'],
+      summary: 'Sessions as calendar events',
+      description: [
+        'Returns every session that overlaps the window from start to end,',
+        'including sessions that began before it or end after it, and open ones',
+        '(which end now), as FullCalendar events. A date-only end includes that',
+        'whole day. start after end, or a window longer than 400 days, is a 400.',
+      ].join(' '),
+      querystring: CalendarQuerySchema,
+      response: {
+        200: refTo(CalendarResponseSchema),
+        ...errorResponses(400, 401, 503),
+      },
+    },
+  }, async (request) => {
+    const zone = app.config.TIMEZONE;
+    const { start, end, mac } = request.query;
+    const from = readCalendarBound('start', start, zone, false);
+    const to = readCalendarBound('end', end, zone, true);
+    if (from > to) {
+      throw badRequest(`Invalid window: start "${start}" is after end "${end}". ` +
+        'Send a start on or before end.');
+    }
+    if (to - from > MAX_WINDOW_MICROS) {
+      throw badRequest(`Invalid window from "${start}" to "${end}": it is longer than ` +
+        `${MAX_CALENDAR_DAYS} days. Request a shorter window.`);
+    }
+    const now = app.clock();
+
+    const rows = await listOverlappingSessions(app.database.db, {
+      window: { from, to },
+      now,
+      mac: mac === undefined ? undefined : readMac('mac', mac),
+    });
+
+    return { success: true as const, sessions: rows.map((row) => toCalendarItem(row, zone, now)) };
+  });
+};
+
+export default calendarRoute;

@@ -1,0 +1,53 @@
+// Entry point: reads the configuration, opens and migrates the database,
+// builds the app and listens. On SIGTERM or SIGINT it stops accepting
+// connections, lets the requests in flight finish, closes the database and
+// exits with 0.
+import closeWithGrace from 'close-with-grace';
+import { openDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrator.js';
+import { buildApp, createLogger } from './app.js';
+import { assertListenIsSafe, ConfigError, loadConfig } from './config.js';
+
+/** How long in-flight requests may take to finish after a stop signal. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function start(): Promise<void> {
+  const config = loadConfig();
+  assertListenIsSafe(config);
+  const logger = createLogger(config);
+
+  const database = await openDatabase(config, logger);
+  try {
+    await migrateToLatest(database.db, logger);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const app = await buildApp({ config, database, logger });
+
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'stopping after an uncaught error');
+    else logger.info({ signal }, 'stopping');
+    await app.close();
+    logger.info('stopped');
+  });
+
+  const address = await app.listen({ port: config.PORT, host: config.HOST });
+  logger.info({
+    address,
+    database: database.kind,
+    timeZone: config.TIMEZONE,
+    auth: config.API_TOKEN ? 'bearer token' : 'off (loopback only, API_TOKEN not set)',
+  }, 'listening');
+}
+
+try {
+  await start();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(`The service failed to start: ${(error as Error).message}`);
+  }
+  process.exit(1);
+}

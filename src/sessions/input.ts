@@ -1,0 +1,86 @@
+// Request values to domain values. Each function names the field and the
+// value in its 400, with the accepted form, so a client knows what to send.
+import { invalidField } from '../errors.js';
+import { canonicalMac, invalidIpReason, MAC_FORMS } from './device.js';
+import {
+  addMinutes,
+  formatIsoInstant,
+  type Instant,
+  isDateOnly,
+  nextMidnight,
+  type Parsed,
+  parseDate,
+  parseInstant,
+  parsePeriod,
+  type Period,
+} from './time.js';
+
+/** Recorded instants may run ahead of this clock by at most this much. */
+export const MAX_FUTURE_MINUTES = 5;
+
+function valueOf<T>(field: string, text: string, parsed: Parsed<T>): T {
+  if (!parsed.ok) throw invalidField(field, text, parsed.reason);
+  return parsed.value;
+}
+
+export function readMac(field: string, text: string): string {
+  const mac = canonicalMac(text);
+  if (mac === null) throw invalidField(field, text, `expected ${MAC_FORMS}`);
+  return mac;
+}
+
+export function readIp(field: string, text: string): string {
+  const reason = invalidIpReason(text);
+  if (reason !== null) throw invalidField(field, text, reason);
+  return text;
+}
+
+/** Reads an instant that a request records; it may not lie in the future. */
+export function readRecordedInstant(
+  field: string,
+  text: string,
+  zone: string,
+  now: Instant,
+): Instant {
+  const instant = valueOf(field, text, parseInstant(text, zone));
+  const latest = addMinutes(now, MAX_FUTURE_MINUTES);
+  if (instant > latest) {
+    throw invalidField(field, text,
+      `it lies more than ${MAX_FUTURE_MINUTES} minutes in the future ` +
+      `(now is ${formatIsoInstant(now, zone)}); sessions record what happened`);
+  }
+  return instant;
+}
+
+/** Reads `YYYY-MM-DD` as local midnight in the zone. */
+export function readDate(field: string, text: string, zone: string): Instant {
+  return valueOf(field, text, parseDate(text, zone));
+}
+
+/** Restores a `+` offset that a query string decoded as a space. */
+function restorePlusOffset(text: string): string {
+  return text.trim().replace(/(\d) (\d{2}(?::?\d{2})?)$/, '$1+$2');
+}
+
+/**
+ * Reads a calendar bound: a date means local midnight, and a date-only end
+ * means the next midnight so that the whole day is included. Other values
+ * are ISO 8601 instants.
+ */
+export function readCalendarBound(
+  field: string,
+  text: string,
+  zone: string,
+  isEnd: boolean,
+): Instant {
+  if (isDateOnly(text)) {
+    const midnight = readDate(field, text, zone);
+    return isEnd ? nextMidnight(midnight, zone) : midnight;
+  }
+  const instant = restorePlusOffset(text);
+  return valueOf(field, text, parseInstant(instant, zone));
+}
+
+export function readPeriod(field: string, text: string): Period {
+  return valueOf(field, text, parsePeriod(text));
+}

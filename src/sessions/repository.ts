@@ -1,0 +1,315 @@
+// Every SQL statement on sessions. Bounds cross the driver as epoch
+// microseconds (int8) and ISO text with microseconds, never as a JavaScript
+// Date, so no bound loses precision. Every write and device query is keyed by
+// the canonical MAC.
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { type Instant, instantFromDatabase, toSqlInstant, type Window } from './time.js';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export const MISSING_EVENT = '<missing event>';
+
+/** A stored session with its bounds as instants; `end` is null while open. */
+export interface SessionRow {
+  id: number;
+  mac: string;
+  ip: string | null;
+  start: Instant;
+  end: Instant | null;
+  connectionType: string;
+  disconnectionType: string | null;
+  additionalInfo: string;
+}
+
+export interface NewSession {
+  mac: string;
+  ip: string | null;
+  start: Instant;
+  end: Instant | null;
+  connectionType: string;
+  disconnectionType: string | null;
+  additionalInfo: string;
+}
+
+/** One side of a session as an event: its connection or its disconnection. */
+export interface EventRow {
+  sessionId: number;
+  mac: string;
+  ip: string | null;
+  at: Instant;
+  type: string;
+  additionalInfo: string;
+}
+
+interface RawSessionRow {
+  id: string | number;
+  mac: string;
+  ip: string | null;
+  start_us: string | number;
+  end_us: string | number | null;
+  event_type_connection: string;
+  event_type_disconnection: string | null;
+  additional_info: string;
+}
+
+function timestamptz(instant: Instant): RawBuilder<Date> {
+  return sql<Date>`${toSqlInstant(instant)}::timestamptz`;
+}
+
+/** Builds the half-open range [start, end), unbounded above when end is null. */
+function periodRange(start: Instant, end: Instant | null): RawBuilder<string> {
+  const upper = end === null ? sql`null::timestamptz` : timestamptz(end);
+  return sql<string>`tstzrange(${timestamptz(start)}, ${upper}, '[)')`;
+}
+
+const startMicros = sql<string>`(extract(epoch from lower(period)) * 1000000)::int8`;
+const endMicros = sql<string | null>`(extract(epoch from upper(period)) * 1000000)::int8`;
+
+const SESSION_COLUMNS = [
+  'id',
+  'mac',
+  sql<string | null>`host(ip)`.as('ip'),
+  startMicros.as('start_us'),
+  endMicros.as('end_us'),
+  'event_type_connection',
+  'event_type_disconnection',
+  'additional_info',
+] as const;
+
+function toSessionRow(raw: RawSessionRow): SessionRow {
+  return {
+    id: Number(raw.id),
+    mac: raw.mac,
+    ip: raw.ip,
+    start: instantFromDatabase(raw.start_us),
+    end: raw.end_us === null ? null : instantFromDatabase(raw.end_us),
+    connectionType: raw.event_type_connection,
+    disconnectionType: raw.event_type_disconnection,
+    additionalInfo: raw.additional_info,
+  };
+}
+
+function selectSessions(db: Executor) {
+  return db.selectFrom('sessions').select(SESSION_COLUMNS);
+}
+
+/** Serialises writes for one device until the transaction ends. */
+export async function lockDevice(trx: Transaction<Database>, mac: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${mac}, 0))`.execute(trx);
+}
+
+/** Finds a stored session equal to `session` in every identifying field. */
+export async function findExactSession(
+  db: Executor,
+  session: NewSession,
+): Promise<SessionRow | null> {
+  let query = selectSessions(db)
+    .where('mac', '=', session.mac)
+    .where(sql<boolean>`period = ${periodRange(session.start, session.end)}`)
+    .where(sql<boolean>`ip is not distinct from ${session.ip}::inet`)
+    .where('event_type_connection', '=', session.connectionType);
+  if (session.end !== null && session.disconnectionType !== null) {
+    query = query.where('event_type_disconnection', '=', session.disconnectionType);
+  }
+  const row = await query.orderBy('id').limit(1).executeTakeFirst();
+  return row ? toSessionRow(row) : null;
+}
+
+export async function findOpenSession(db: Executor, mac: string): Promise<SessionRow | null> {
+  const row = await selectSessions(db)
+    .where('mac', '=', mac)
+    .where(sql<boolean>`upper_inf(period)`)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toSessionRow(row) : null;
+}
+
+/** Finds the newest session of the device that overlaps [start, end). */
+export async function findOverlappingSession(
+  db: Executor,
+  mac: string,
+  start: Instant,
+  end: Instant | null,
+): Promise<SessionRow | null> {
+  const row = await selectSessions(db)
+    .where('mac', '=', mac)
+    .where(sql<boolean>`period && ${periodRange(start, end)}`)
+    .orderBy(sql`lower(period)`, 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toSessionRow(row) : null;
+}
+
+/** Finds the device's session that starts exactly at `start`, if any. */
+export async function findSessionStartingAt(
+  db: Executor,
+  mac: string,
+  start: Instant,
+): Promise<SessionRow | null> {
+  const row = await selectSessions(db)
+    .where('mac', '=', mac)
+    .where(sql<boolean>`lower(period) = ${timestamptz(start)}`)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toSessionRow(row) : null;
+}
+
+export async function insertSession(db: Executor, session: NewSession): Promise<SessionRow> {
+  const row = await db
+    .insertInto('sessions')
+    .values({
+      mac: session.mac,
+      ip: session.ip,
+      period: periodRange(session.start, session.end),
+      event_type_connection: session.connectionType,
+      event_type_disconnection: session.end === null ? null : session.disconnectionType,
+      additional_info: session.additionalInfo,
+    })
+    .returning(SESSION_COLUMNS)
+    .executeTakeFirstOrThrow();
+  return toSessionRow(row);
+}
+
+/** Sets the end of a session (open or closed) and its disconnection type. */
+export async function setSessionEnd(
+  db: Executor,
+  id: number,
+  end: Instant,
+  disconnectionType: string,
+): Promise<SessionRow> {
+  const row = await db
+    .updateTable('sessions')
+    .set({
+      period: sql<string>`tstzrange(lower(period), ${timestamptz(end)}, '[)')`,
+      event_type_disconnection: disconnectionType,
+    })
+    .where('id', '=', String(id))
+    .returning(SESSION_COLUMNS)
+    .executeTakeFirstOrThrow();
+  return toSessionRow(row);
+}
+
+export async function deleteDeviceSessions(db: Executor, mac: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('mac', '=', mac).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export interface ListFilter {
+  mac?: string | undefined;
+  /** Sessions that connected at or after this instant. */
+  connectedFrom?: Instant | undefined;
+  /** Sessions that ended at or before this instant; open ones end at `now`. */
+  endedBy?: Instant | undefined;
+  now: Instant;
+}
+
+export async function listSessions(db: Executor, filter: ListFilter): Promise<SessionRow[]> {
+  let query = selectSessions(db);
+  if (filter.mac) query = query.where('mac', '=', filter.mac);
+  if (filter.connectedFrom !== undefined) {
+    query = query.where(sql<boolean>`lower(period) >= ${timestamptz(filter.connectedFrom)}`);
+  }
+  if (filter.endedBy !== undefined) {
+    const now = timestamptz(filter.now);
+    query = query.where(
+      sql<boolean>`coalesce(upper(period), ${now}) <= ${timestamptz(filter.endedBy)}`,
+    );
+  }
+  const rows = await query.orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc').execute();
+  return rows.map(toSessionRow);
+}
+
+export interface OverlapFilter {
+  window: Window;
+  now: Instant;
+  mac?: string | undefined;
+  /** Only sessions with a `<missing event>` side. */
+  missingOnly?: boolean;
+}
+
+/**
+ * Lists sessions that overlap the window, newest connection first. An open
+ * session covers its connection up to now, so it overlaps a window that
+ * starts before its connection's end of coverage.
+ */
+export async function listOverlappingSessions(
+  db: Executor,
+  filter: OverlapFilter,
+): Promise<SessionRow[]> {
+  const { from, to } = filter.window;
+  let query = selectSessions(db)
+    .where(sql<boolean>`period && ${periodRange(from, to)}`)
+    .where(sql<boolean>`(not upper_inf(period) or ${timestamptz(filter.now)} >= ${timestamptz(from)})`);
+  if (filter.mac) query = query.where('mac', '=', filter.mac);
+  if (filter.missingOnly) {
+    query = query.where((eb) => eb.or([
+      eb('event_type_connection', '=', MISSING_EVENT),
+      eb('event_type_disconnection', '=', MISSING_EVENT),
+    ]));
+  }
+  const rows = await query.orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc').execute();
+  return rows.map(toSessionRow);
+}
+
+export type EventFilter = 'all' | 'voided' | 'new' | 'down';
+
+const EVENT_TYPE_CONDITIONS: Record<EventFilter, (column: RawBuilder<unknown>) => RawBuilder<boolean>> = {
+  all: () => sql<boolean>`true`,
+  voided: (column) => sql<boolean>`${column} like 'VOIDED%'`,
+  new: (column) => sql<boolean>`${column} = 'New Device'`,
+  down: (column) => sql<boolean>`${column} = 'Device Down'`,
+};
+
+/**
+ * Lists the connection and disconnection events whose instant lies in the
+ * window: newest first, then higher session id first, and a disconnection
+ * before a connection of the same instant. `<missing event>` sides are not
+ * events and are left out.
+ */
+export async function listSessionEvents(
+  db: Executor,
+  window: Window,
+  filter: EventFilter,
+): Promise<EventRow[]> {
+  const from = timestamptz(window.from);
+  const to = timestamptz(window.to);
+  const typeCondition = EVENT_TYPE_CONDITIONS[filter];
+  const result = await sql<{
+    session_id: string | number;
+    mac: string;
+    ip: string | null;
+    at_us: string | number;
+    event_type: string;
+    additional_info: string;
+  }>`
+    select id as session_id, mac, host(ip) as ip, at_us, event_type, additional_info
+    from (
+      select id, mac, ip, additional_info, ${startMicros} as at_us,
+        event_type_connection as event_type, 1 as side
+      from sessions
+      where lower(period) >= ${from} and lower(period) <= ${to}
+        and event_type_connection <> ${MISSING_EVENT}
+        and ${typeCondition(sql.ref('event_type_connection'))}
+      union all
+      select id, mac, ip, additional_info, ${endMicros} as at_us,
+        event_type_disconnection as event_type, 0 as side
+      from sessions
+      where upper(period) >= ${from} and upper(period) <= ${to}
+        and event_type_disconnection <> ${MISSING_EVENT}
+        and ${typeCondition(sql.ref('event_type_disconnection'))}
+    ) as events
+    order by at_us desc, session_id desc, side asc
+  `.execute(db);
+  return result.rows.map((raw) => ({
+    sessionId: Number(raw.session_id),
+    mac: raw.mac,
+    ip: raw.ip,
+    at: instantFromDatabase(raw.at_us),
+    type: raw.event_type,
+    additionalInfo: raw.additional_info,
+  }));
+}
