@@ -23,7 +23,7 @@ export interface DatabaseHandle {
 export interface PostgresOptions {
   url: string;
   logger: Logger;
-  /** Schemas to search first, as a comma-separated list (used by tests). */
+  /** Schemas to search, comma-separated without spaces (used by tests). */
   searchPath?: string;
   maxConnections?: number;
 }

@@ -34,7 +34,7 @@ interface Statement {
   next: number;
 }
 
-/** How a block ended: closed by `}`, cut off by end of file, or by a new lease. */
+/** End of a block: its `}`, or a cut-off by the end of the file or by a lease header. */
 type BlockEnd =
   | { kind: 'closed'; next: number }
   | { kind: 'eof'; next: number }
@@ -340,7 +340,7 @@ function readMac(hardware: Token[] | null, problems: string[]): string | null {
   return mac;
 }
 
-/** Reads a `starts` or `ends` value. Returns null, and records why, unless usable. */
+/** Reads a `starts` or `ends` value, or adds the problem and returns null. */
 function readTime(
   name: string,
   words: Token[] | null,
@@ -375,7 +375,7 @@ function parseLeaseTime(written: string): LeaseTime {
   if (millis === null) return { kind: 'invalid' };
   const offsetSeconds = BigInt(match[7] ?? '0');
   const micros = BigInt(millis) * MICROS_PER_MILLI + offsetSeconds * MICROS_PER_SECOND;
-  // The reason text drops the weekday digit, which carries no information.
+  // Reasons show the value without the weekday digit, which the parser ignores.
   return { kind: 'instant', micros, text: written.slice(2) };
 }
 
@@ -404,7 +404,7 @@ function utcMillis(fields: DateFields): number | null {
  * Decodes a dhcpd string body. The escapes are those of the dhcpd lexer:
  * \t \r \n \b, three octal digits, \x and two hex digits, and a backslash
  * before any other character, which stands for that character. Escaped bytes
- * are decoded as UTF-8.
+ * are decoded as UTF-8, and invalid sequences become U+FFFD.
  */
 function unquote(body: string): string {
   const bytes: number[] = [];

@@ -174,23 +174,49 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
   return toSessionRow(row);
 }
 
-/** Sets the end of a session (open or closed) and its disconnection type. */
+/**
+ * Sets the end of a session and its disconnection type; a null end reopens
+ * it. The exclusion constraint rejects an end that reaches the next session.
+ */
 export async function setSessionEnd(
   db: Executor,
   id: number,
-  end: Instant,
-  disconnectionType: string,
+  end: Instant | null,
+  disconnectionType: string | null,
 ): Promise<SessionRow> {
+  const upper = end === null ? sql`null::timestamptz` : timestamptz(end);
   const row = await db
     .updateTable('sessions')
     .set({
-      period: sql<string>`tstzrange(lower(period), ${timestamptz(end)}, '[)')`,
-      event_type_disconnection: disconnectionType,
+      period: sql<string>`tstzrange(lower(period), ${upper}, '[)')`,
+      event_type_disconnection: end === null ? null : disconnectionType,
     })
     .where('id', '=', String(id))
     .returning(SESSION_COLUMNS)
     .executeTakeFirstOrThrow();
   return toSessionRow(row);
+}
+
+/**
+ * Finds the device's latest session with this IP that contains `start` or
+ * ends exactly at it: the session that a renewed lease continues.
+ */
+export async function findContinuedSession(
+  db: Executor,
+  mac: string,
+  ip: string | null,
+  start: Instant,
+): Promise<SessionRow | null> {
+  const at = timestamptz(start);
+  const row = await selectSessions(db)
+    .where('mac', '=', mac)
+    .where(sql<boolean>`ip is not distinct from ${ip}::inet`)
+    .where(sql<boolean>`lower(period) <= ${at}`)
+    .where(sql<boolean>`(upper_inf(period) or upper(period) >= ${at})`)
+    .orderBy(sql`lower(period)`, 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toSessionRow(row) : null;
 }
 
 export async function deleteDeviceSessions(db: Executor, mac: string): Promise<number> {

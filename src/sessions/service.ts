@@ -1,7 +1,7 @@
 // Session writes with the contract's rules: no overlap per device, a later
 // session closes the device's open one, and an exact repeat stores nothing.
 // Every write for one device runs in one transaction under that device's lock.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { conflict } from '../errors.js';
 import * as repository from './repository.js';
@@ -34,37 +34,46 @@ function overlaps(session: NewSession, row: SessionRow): boolean {
  * new one. Throws a 409 ApiError when the session overlaps a closed session,
  * or an open session that began at or after its start.
  */
-export async function createSession(
+export function createSession(
   db: Kysely<Database>,
   session: NewSession,
   zone: string,
 ): Promise<CreateResult> {
   return db.transaction().execute(async (trx) => {
     await repository.lockDevice(trx, session.mac);
-    const repeat = await repository.findExactSession(trx, session);
-    if (repeat) return { session: repeat, outcome: 'repeat' as const, closed: null };
-
-    let closed: SessionRow | null = null;
-    const open = await repository.findOpenSession(trx, session.mac);
-    if (open && overlaps(session, open)) {
-      if (session.start <= open.start) {
-        throw conflict(`The new session overlaps the open ${describe(open, zone)}, ` +
-          'which began at or after its start. Start the new session later, or ' +
-          'delete the device\'s sessions first.');
-      }
-      closed = await repository.setSessionEnd(trx, open.id, session.start, MISSING_EVENT);
-    }
-
-    const overlapping = await repository.findOverlappingSession(
-      trx, session.mac, session.start, session.end,
-    );
-    if (overlapping) {
-      throw conflict(`The new session overlaps ${describe(overlapping, zone)}. ` +
-        'Choose bounds outside it, or delete the device\'s sessions first.');
-    }
-    const created = await repository.insertSession(trx, session);
-    return { session: created, outcome: 'created' as const, closed };
+    return createLockedSession(trx, session, zone);
   });
+}
+
+/** Applies the create rules inside a transaction that holds the device lock. */
+export async function createLockedSession(
+  trx: Transaction<Database>,
+  session: NewSession,
+  zone: string,
+): Promise<CreateResult> {
+  const repeat = await repository.findExactSession(trx, session);
+  if (repeat) return { session: repeat, outcome: 'repeat', closed: null };
+
+  let closed: SessionRow | null = null;
+  const open = await repository.findOpenSession(trx, session.mac);
+  if (open && overlaps(session, open)) {
+    if (session.start <= open.start) {
+      throw conflict(`The new session overlaps the open ${describe(open, zone)}, ` +
+        'which began at or after its start. Start the new session later, or ' +
+        'delete the device\'s sessions first.');
+    }
+    closed = await repository.setSessionEnd(trx, open.id, session.start, MISSING_EVENT);
+  }
+
+  const overlapping = await repository.findOverlappingSession(
+    trx, session.mac, session.start, session.end,
+  );
+  if (overlapping) {
+    throw conflict(`The new session overlaps ${describe(overlapping, zone)}. ` +
+      'Choose bounds outside it, or delete the device\'s sessions first.');
+  }
+  const created = await repository.insertSession(trx, session);
+  return { session: created, outcome: 'created', closed };
 }
 
 export function deleteDeviceSessions(db: Kysely<Database>, mac: string): Promise<number> {

@@ -233,7 +233,8 @@ t.test(
     t.equal(wrapped?.line, 28);
     t.equal(
       wrapped?.reason,
-      'lease 10.220.252.5: ends 2020/09/15 01:33:19 is not after starts 2020/09/15 23:53:19',
+      'lease 10.220.252.5: ends 2020/09/15 01:33:19 ' +
+        'is not after starts 2020/09/15 23:53:19',
     );
   },
 );
