@@ -148,7 +148,7 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
+    const path = (request.url.split('?')[0] ?? '').slice(0, 200);
     request.log.info({ statusCode: 404 }, 'route not found');
     return sendError(reply, {
       statusCode: 404, code: 'not_found',

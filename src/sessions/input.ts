@@ -59,7 +59,7 @@ export function readDate(field: string, text: string, zone: string): Instant {
 
 /** Restores a `+` offset that a query string decoded as a space. */
 function restorePlusOffset(text: string): string {
-  return text.trim().replace(/(\d) (\d{2}(?::?\d{2})?)$/, '$1+$2');
+  return text.trim().replace(/([T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$/i, '$1+$2');
 }
 
 /**
@@ -77,8 +77,11 @@ export function readCalendarBound(
     const midnight = readDate(field, text, zone);
     return isEnd ? nextMidnight(midnight, zone) : midnight;
   }
-  const instant = restorePlusOffset(text);
-  return valueOf(field, text, parseInstant(instant, zone));
+  if (!/^\s*\d{4}-\d{2}-\d{2}[T ]/i.test(text)) {
+    throw invalidField(field, text,
+      'expected a date YYYY-MM-DD or an ISO 8601 instant such as 2025-08-01T00:00:00+02:00');
+  }
+  return valueOf(field, text, parseInstant(restorePlusOffset(text), zone));
 }
 
 export function readPeriod(field: string, text: string): Period {

@@ -46,8 +46,8 @@ interface RawSessionRow {
   id: string | number;
   mac: string;
   ip: string | null;
-  start_us: string | number;
-  end_us: string | number | null;
+  start_us: string;
+  end_us: string | null;
   event_type_connection: string;
   event_type_disconnection: string | null;
   additional_info: string;
@@ -63,8 +63,13 @@ function periodRange(start: Instant, end: Instant | null): RawBuilder<string> {
   return sql<string>`tstzrange(${timestamptz(start)}, ${upper}, '[)')`;
 }
 
-const startMicros = sql<string>`(extract(epoch from lower(period)) * 1000000)::int8`;
-const endMicros = sql<string | null>`(extract(epoch from upper(period)) * 1000000)::int8`;
+/** Renders an instant as epoch microseconds in text, exact in both drivers. */
+function epochMicros(instant: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`(extract(epoch from ${instant}) * 1000000)::int8::text`;
+}
+
+const startMicros = epochMicros(sql`lower(period)`);
+const endMicros = epochMicros(sql`upper(period)`) as RawBuilder<string | null>;
 
 const SESSION_COLUMNS = [
   'id',
@@ -308,27 +313,28 @@ export async function listSessionEvents(
     session_id: string | number;
     mac: string;
     ip: string | null;
-    at_us: string | number;
+    at_us: string;
     event_type: string;
     additional_info: string;
   }>`
-    select id as session_id, mac, host(ip) as ip, at_us, event_type, additional_info
+    select id as session_id, mac, host(ip) as ip, ${epochMicros(sql.ref('at'))} as at_us,
+      event_type, additional_info
     from (
-      select id, mac, ip, additional_info, ${startMicros} as at_us,
+      select id, mac, ip, additional_info, lower(period) as at,
         event_type_connection as event_type, 1 as side
       from sessions
       where lower(period) >= ${from} and lower(period) <= ${to}
         and event_type_connection <> ${MISSING_EVENT}
         and ${typeCondition(sql.ref('event_type_connection'))}
       union all
-      select id, mac, ip, additional_info, ${endMicros} as at_us,
+      select id, mac, ip, additional_info, upper(period) as at,
         event_type_disconnection as event_type, 0 as side
       from sessions
       where upper(period) >= ${from} and upper(period) <= ${to}
         and event_type_disconnection <> ${MISSING_EVENT}
         and ${typeCondition(sql.ref('event_type_disconnection'))}
     ) as events
-    order by at_us desc, session_id desc, side asc
+    order by at desc, session_id desc, side asc
   `.execute(db);
   return result.rows.map((raw) => ({
     sessionId: Number(raw.session_id),

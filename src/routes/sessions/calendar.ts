@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../../schemas/errors.js';
 import { refTo } from '../../../schemas/ref.js';
 import { CalendarQuerySchema, CalendarResponseSchema } from '../../../schemas/sessions.js';
-import { badRequest } from '../../errors.js';
+import { invalidField, quoteValue } from '../../errors.js';
 import { toCalendarItem } from '../../sessions/format.js';
 import { readCalendarBound, readMac } from '../../sessions/input.js';
 import { listOverlappingSessions } from '../../sessions/repository.js';
@@ -34,12 +34,13 @@ const calendarRoute: FastifyPluginAsyncTypebox = async (app) => {
     const from = readCalendarBound('start', start, zone, false);
     const to = readCalendarBound('end', end, zone, true);
     if (from > to) {
-      throw badRequest(`Invalid window: start "${start}" is after end "${end}". ` +
-        'Send a start on or before end.');
+      throw invalidField('start', start,
+        `it is after end ${quoteValue(end)}; send a start on or before end`);
     }
     if (to - from > MAX_WINDOW_MICROS) {
-      throw badRequest(`Invalid window from "${start}" to "${end}": it is longer than ` +
-        `${MAX_CALENDAR_DAYS} days. Request a shorter window.`);
+      throw invalidField('end', end,
+        `the window from ${quoteValue(start)} is longer than ${MAX_CALENDAR_DAYS} days; ` +
+        'request a shorter window');
     }
     const now = app.clock();
 

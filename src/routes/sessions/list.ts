@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../../schemas/errors.js';
 import { refTo } from '../../../schemas/ref.js';
 import { ListSessionsQuerySchema, SessionListResponseSchema } from '../../../schemas/sessions.js';
-import { badRequest } from '../../errors.js';
+import { invalidField, quoteValue } from '../../errors.js';
 import { toSessionResponse } from '../../sessions/format.js';
 import { readDate, readMac } from '../../sessions/input.js';
 import { listSessions } from '../../sessions/repository.js';
@@ -32,8 +32,8 @@ const listRoute: FastifyPluginAsyncTypebox = async (app) => {
     const connectedFrom = startDate === undefined ? undefined : readDate('start_date', startDate, zone);
     const endDay = endDate === undefined ? undefined : readDate('end_date', endDate, zone);
     if (connectedFrom !== undefined && endDay !== undefined && connectedFrom > endDay) {
-      throw badRequest(`Invalid start_date "${startDate}": it is after end_date ` +
-        `"${endDate}". Send a start_date on or before end_date.`);
+      throw invalidField('start_date', startDate,
+        `it is after end_date ${quoteValue(endDate)}; send a start_date on or before end_date`);
     }
     const now = app.clock();
 
