@@ -16,6 +16,6 @@ export const ReadyResponseSchema = Type.Object(
       description: 'postgres for a server named by DATABASE_URL, embedded for PGlite',
     }),
   },
-  { $id: 'ReadyResponse', description: 'The database answers queries' },
+  { $id: 'ReadyResponse', description: 'The database responds to queries' },
 );
 export type ReadyResponse = Static<typeof ReadyResponseSchema>;

@@ -1,6 +1,6 @@
 // Request and response schemas of the /sessions routes. Shapes only: MACs,
-// addresses, instants and periods are checked by the domain code, which
-// answers with a message that names the field, the value and the accepted form.
+// addresses, instants and periods are checked by the domain code, whose 400
+// message names the field, the value and the accepted form.
 import { type Static, Type } from '@sinclair/typebox';
 import { refTo } from './ref.js';
 

@@ -53,8 +53,11 @@ function laterEnd(a: Instant | null, b: Instant | null): Instant | null {
  * starts no later than the previous one ends become one session.
  */
 export function mergeRenewals(sessions: ImportedSession[]): ImportedSession[] {
-  const sorted = [...sessions].sort((a, b) =>
-    a.mac.localeCompare(b.mac) || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const sorted = [...sessions].sort((a, b) => {
+    if (a.mac !== b.mac) return a.mac < b.mac ? -1 : 1;
+    if (a.start === b.start) return 0;
+    return a.start < b.start ? -1 : 1;
+  });
   const merged: ImportedSession[] = [];
   for (const session of sorted) {
     const previous = merged.at(-1);

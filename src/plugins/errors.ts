@@ -1,6 +1,6 @@
 // One error handler for the whole service: every failure, Fastify's own 4xx
 // included, becomes the JSON envelope {success: false, message, error}.
-// Unexpected errors are logged with the request id and answered without detail.
+// Unexpected errors are logged with the request id and returned without detail.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../../db/connect.js';

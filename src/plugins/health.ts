@@ -1,5 +1,5 @@
-// Probe routes for orchestrators: /health says the process is up, /ready that
-// the database answers. Both are public and logged only when they fail.
+// Probe routes for orchestrators: /health reports that the process is up and
+// /ready that the database responds. Both are public and logged only on failure.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../../schemas/errors.js';
 import { HealthResponseSchema, ReadyResponseSchema } from '../../schemas/service.js';
@@ -25,7 +25,7 @@ const healthPlugin: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['service'],
       summary: 'Database readiness',
-      description: 'Returns 200 when the database answers a query, else 503. Needs no token.',
+      description: 'Returns 200 when the database responds to a query, else 503. Needs no token.',
       security: [],
       response: { 200: refTo(ReadyResponseSchema), ...errorResponses(503) },
     },

@@ -148,21 +148,6 @@ export async function findOverlappingSession(
   return row ? toSessionRow(row) : null;
 }
 
-/** Finds the device's session that starts exactly at `start`, if any. */
-export async function findSessionStartingAt(
-  db: Executor,
-  mac: string,
-  start: Instant,
-): Promise<SessionRow | null> {
-  const row = await selectSessions(db)
-    .where('mac', '=', mac)
-    .where(sql<boolean>`lower(period) = ${timestamptz(start)}`)
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? toSessionRow(row) : null;
-}
-
 export async function insertSession(db: Executor, session: NewSession): Promise<SessionRow> {
   const row = await db
     .insertInto('sessions')

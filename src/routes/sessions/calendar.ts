@@ -7,7 +7,7 @@ import { toCalendarItem } from '../../sessions/format.js';
 import { readCalendarBound, readMac } from '../../sessions/input.js';
 import { listOverlappingSessions } from '../../sessions/repository.js';
 
-/** The longest calendar window, in days. */
+/** The maximum calendar window, in days. */
 export const MAX_CALENDAR_DAYS = 400;
 const MAX_WINDOW_MICROS = BigInt(MAX_CALENDAR_DAYS) * 86_400n * 1_000_000n;
 
