@@ -42,16 +42,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key]?.trim();
     if (value) raw[key] = value;
   }
-  const config = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
-  const problems = [...Value.Errors(ConfigSchema, config)].map((error) => {
+  const problems: string[] = [];
+  // Value.Convert reads 1e3 and 0x10 as numbers, so PORT must be plain digits.
+  if (raw.PORT !== undefined && !/^\d+$/.test(raw.PORT)) {
+    problems.push(`PORT=${JSON.stringify(raw.PORT)} is invalid: expected ${HINTS.PORT}`);
+  }
+  const config = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, { ...raw }));
+  for (const error of Value.Errors(ConfigSchema, config)) {
     const key = error.path.slice(1);
-    return `${key}=${JSON.stringify(raw[key])} is invalid: expected ${HINTS[key] ?? error.message}`;
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
-  const checked = config as Config;
-  problems.push(...checkValues(checked));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return checked;
+    if (key === 'PORT' && problems.length > 0) continue;
+    problems.push(`${key}=${JSON.stringify(raw[key])} is invalid: ` +
+      `expected ${HINTS[key] ?? error.message}`);
+  }
+  // The checks below read text settings only, which the raw values hold too.
+  problems.push(...checkValues({ ...(Value.Default(ConfigSchema, {}) as Config), ...raw }));
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return config as Config;
 }
 
 function checkValues(config: Config): string[] {

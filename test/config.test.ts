@@ -22,7 +22,7 @@ function listenRejection(env: NodeJS.ProcessEnv): ConfigError | null {
   }
 }
 
-t.test('config defaults apply to an empty environment', async (t) => {
+t.test('config defaults', async (t) => {
   const config = loadConfig({});
   t.equal(config.PORT, 3000);
   t.equal(config.HOST, '127.0.0.1');
@@ -35,7 +35,7 @@ t.test('config defaults apply to an empty environment', async (t) => {
   t.equal(config.DATABASE_URL, undefined);
 });
 
-t.test('config ignores variables it does not know', async (t) => {
+t.test('config ignores unknown variables', async (t) => {
   t.same(loadConfig({ HOME: '/root', TZ: 'Asia/Kolkata' }), loadConfig({}));
 });
 
@@ -68,18 +68,18 @@ t.test('config reads valid values', async (t) => {
   t.equal(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY, '2');
 });
 
-t.test('invalid PORT is a ConfigError naming PORT', async (t) => {
-  for (const port of ['abc', '70000', '-1']) {
+t.test('invalid PORT rejected', async (t) => {
+  for (const port of ['abc', '70000', '-1', '1e3', '0x10', '3000.5']) {
     const error = rejection({ PORT: port });
     t.equal(error.name, 'ConfigError');
     t.equal(error.problems.length, 1, port);
     t.match(error.problems[0], /^PORT=.* is invalid: expected an integer from 0 to 65535$/, port);
     t.match(error.message, /PORT/);
-    t.match(error.message, new RegExp(port), port);
+    t.match(error.message, `PORT=${JSON.stringify(port)}`, port);
   }
 });
 
-t.test('unknown TIMEZONE is a ConfigError naming TIMEZONE', async (t) => {
+t.test('unknown TIMEZONE rejected', async (t) => {
   for (const zone of ['Mars/Olympus', 'Europe/Berln', 'CEST+2']) {
     const error = rejection({ TIMEZONE: zone });
     t.equal(error.problems.length, 1, zone);
@@ -88,7 +88,7 @@ t.test('unknown TIMEZONE is a ConfigError naming TIMEZONE', async (t) => {
   }
 });
 
-t.test('bad LOG_LEVEL is a ConfigError naming LOG_LEVEL', async (t) => {
+t.test('invalid LOG_LEVEL rejected', async (t) => {
   for (const level of ['loud', 'INFO2', 'verbose']) {
     const error = rejection({ LOG_LEVEL: level });
     t.equal(error.problems.length, 1, level);
@@ -96,7 +96,7 @@ t.test('bad LOG_LEVEL is a ConfigError naming LOG_LEVEL', async (t) => {
   }
 });
 
-t.test('bad DATABASE_URL is a ConfigError naming DATABASE_URL', async (t) => {
+t.test('invalid DATABASE_URL rejected', async (t) => {
   for (const url of ['mysql://db/sessions', 'not a url', 'db:5432']) {
     const error = rejection({ DATABASE_URL: url });
     t.equal(error.problems.length, 1, url);
@@ -104,7 +104,7 @@ t.test('bad DATABASE_URL is a ConfigError naming DATABASE_URL', async (t) => {
   }
 });
 
-t.test('bad CORS origin is a ConfigError naming CORS_ORIGINS', async (t) => {
+t.test('invalid CORS origin rejected', async (t) => {
   for (const origin of ['*', 'dashboard.example', 'https://a.example/path', 'ftp://a.example']) {
     const error = rejection({ CORS_ORIGINS: `https://ok.example,${origin}` });
     t.equal(error.problems.length, 1, origin);
@@ -113,7 +113,7 @@ t.test('bad CORS origin is a ConfigError naming CORS_ORIGINS', async (t) => {
   }
 });
 
-t.test('bad TRUST_PROXY is a ConfigError naming TRUST_PROXY', async (t) => {
+t.test('invalid TRUST_PROXY rejected', async (t) => {
   for (const value of ['maybe', '10.0.0.0/abc', 'loopback,nowhere']) {
     const error = rejection({ TRUST_PROXY: value });
     t.equal(error.problems.length, 1, value);
@@ -137,16 +137,13 @@ t.test('config reports several problems at once', async (t) => {
   }
 });
 
-// loadConfig throws after the schema check, before checkValues runs.
-t.test('config reports schema and value problems together', {
-  todo: 'loadConfig stops after schema problems, so TIMEZONE is not reported',
-}, async (t) => {
+t.test('schema and value problems together', async (t) => {
   const error = rejection({ PORT: 'abc', TIMEZONE: 'Mars/Olympus' });
   t.equal(error.problems.length, 2);
   t.match(error.message, /TIMEZONE/);
 });
 
-t.test('non-loopback HOST without API_TOKEN is refused', async (t) => {
+t.test('public HOST without token rejected', async (t) => {
   for (const host of ['0.0.0.0', '::', '192.168.1.5', 'sessions.example']) {
     const error = listenRejection({ HOST: host });
     t.ok(error, host);
@@ -157,12 +154,12 @@ t.test('non-loopback HOST without API_TOKEN is refused', async (t) => {
   }
 });
 
-t.test('non-loopback HOST with API_TOKEN is accepted', async (t) => {
+t.test('public HOST with token accepted', async (t) => {
   t.equal(listenRejection({ HOST: '0.0.0.0', API_TOKEN: 'secret' }), null);
   t.equal(listenRejection({ HOST: '::', API_TOKEN: 'secret' }), null);
 });
 
-t.test('empty API_TOKEN does not open a public HOST', async (t) => {
+t.test('empty API_TOKEN counts as unset', async (t) => {
   t.ok(listenRejection({ HOST: '0.0.0.0', API_TOKEN: '' }));
 });
 
@@ -174,7 +171,7 @@ t.test('loopback HOST runs without API_TOKEN', async (t) => {
   t.equal(listenRejection({}), null, 'default HOST');
 });
 
-t.test('addresses outside 127/8 and ::1 are not loopback', async (t) => {
+t.test('other addresses not loopback', async (t) => {
   for (const host of ['0.0.0.0', '::', '128.0.0.1', '10.0.0.1', 'localhost.example']) {
     t.equal(isLoopback(host), false, host);
   }

@@ -22,7 +22,7 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** The instant of an ISO text with `Z`, read by Date, plus extra micros. */
+/** Returns the instant of a `Z` ISO text, read by Date, plus extra micros. */
 function utc(text: string, micros = 0n): Instant {
   return BigInt(Date.parse(text)) * 1000n + micros;
 }
@@ -56,7 +56,7 @@ function useProcessZone(t: Teardown, zone: string): void {
   });
 }
 
-t.test('instant accepts T or space, with or without seconds', async (t) => {
+t.test('instant T or space separator', async (t) => {
   const expected = utc('2025-08-01T10:00:00Z');
   t.equal(instant('2025-08-01T10:00:00', 'UTC'), expected);
   t.equal(instant('2025-08-01 10:00:00', 'UTC'), expected);
@@ -65,14 +65,14 @@ t.test('instant accepts T or space, with or without seconds', async (t) => {
   t.equal(instant('2025-08-01T10:00:07', 'UTC'), utc('2025-08-01T10:00:07Z'));
 });
 
-t.test('instant keeps milliseconds and microseconds exactly', async (t) => {
+t.test('instant keeps microseconds exactly', async (t) => {
   t.equal(instant('2025-08-01T10:00:00.123Z', 'UTC'), 1_754_042_400_123_000n);
   t.equal(instant('2025-08-01T10:00:00.123456Z', 'UTC'), 1_754_042_400_123_456n);
   t.equal(instant('2025-08-01T10:00:00.000001Z', 'UTC'), 1_754_042_400_000_001n);
   t.equal(instant('2025-08-01 10:00:00.5', 'UTC'), 1_754_042_400_500_000n);
 });
 
-t.test('instant with an offset ignores the configured zone', async (t) => {
+t.test('instant offset overrides zone', async (t) => {
   const expected = utc('2025-08-01T08:00:00Z');
   t.equal(instant('2025-08-01T08:00:00Z', BERLIN), expected);
   t.equal(instant('2025-08-01T08:00:00z', BERLIN), expected);
@@ -82,21 +82,21 @@ t.test('instant with an offset ignores the configured zone', async (t) => {
   t.equal(instant('2025-08-01T03:00:00-05:00', BERLIN), expected);
 });
 
-t.test('instant out of range offset is rejected', async (t) => {
+t.test('out of range offset rejected', async (t) => {
   for (const text of ['2025-08-01T10:00:00+19:00', '2025-08-01T10:00:00+02:60']) {
     const parsed = parseInstant(text, 'UTC');
     t.equal(parsed.ok, false, text);
   }
 });
 
-t.test('naive instant is wall time in the configured zone', async (t) => {
+t.test('naive instant is zone wall time', async (t) => {
   t.equal(instant('2025-08-01T10:00:00', 'UTC'), utc('2025-08-01T10:00:00Z'));
   t.equal(instant('2025-08-01T10:00:00', BERLIN), utc('2025-08-01T08:00:00Z'));
   t.equal(instant('2025-01-15T10:00:00', BERLIN), utc('2025-01-15T09:00:00Z'));
   t.equal(instant('2025-08-01T10:00:00', BERLIN), 1_754_035_200_000_000n);
 });
 
-t.test('wall time in the spring-forward gap is rejected', async (t) => {
+t.test('spring-forward gap rejected', async (t) => {
   const parsed = parseInstant('2025-03-30 02:30', BERLIN);
   t.equal(parsed.ok, false);
   if (!parsed.ok) t.match(parsed.reason, /daylight saving gap/);
@@ -104,13 +104,13 @@ t.test('wall time in the spring-forward gap is rejected', async (t) => {
   t.equal(instant('2025-03-30 03:00', BERLIN), utc('2025-03-30T01:00:00Z'));
 });
 
-t.test('wall time in the fall-back hour resolves to the earlier instant', async (t) => {
+t.test('fall-back hour takes earlier instant', async (t) => {
   t.equal(instant('2025-10-26 02:30', BERLIN), utc('2025-10-26T00:30:00Z'));
   t.equal(instant('2025-10-26 02:30', BERLIN), 1_761_438_600_000_000n);
   t.equal(instant('2025-10-26 02:30+01:00', BERLIN), utc('2025-10-26T01:30:00Z'));
 });
 
-t.test('instant with an impossible date or time of day is rejected', async (t) => {
+t.test('impossible date or time rejected', async (t) => {
   const texts = [
     '2025-02-30T10:00', '2025-02-29T10:00', '2025-13-01T10:00',
     '2025-08-00T10:00', '2025-08-01T24:00', '2025-08-01T10:60',
@@ -123,7 +123,7 @@ t.test('instant with an impossible date or time of day is rejected', async (t) =
   }
 });
 
-t.test('instant that is not ISO 8601 is rejected with the form', async (t) => {
+t.test('non-ISO instant rejected', async (t) => {
   for (const text of ['', 'yesterday', '2025-08-01', '01.08.2025 10:00', '2025-8-1 10:00']) {
     const parsed = parseInstant(text, 'UTC');
     t.equal(parsed.ok, false, JSON.stringify(text));
@@ -131,7 +131,7 @@ t.test('instant that is not ISO 8601 is rejected with the form', async (t) => {
   }
 });
 
-/** Values computed under the process zone, with their expected results. */
+/** Cases that must give the same result under any process zone. */
 const zoneFreeCases: Array<[string, () => unknown, unknown]> = [
   ['naive UTC', () => instant('2025-08-01T10:00:00', 'UTC'), utc('2025-08-01T10:00:00Z')],
   ['naive Berlin', () => instant('2025-08-01T10:00:00', BERLIN), utc('2025-08-01T08:00:00Z')],
@@ -151,7 +151,7 @@ const zoneFreeCases: Array<[string, () => unknown, unknown]> = [
     '2025-01-01T11:00:00+01:00'],
 ];
 
-t.test('parsing and rendering do not depend on the process TZ', async (t) => {
+t.test('results ignore process TZ', async (t) => {
   const zones = [['America/New_York', 300], ['Asia/Kolkata', -330]] as const;
   for (const [zone, winterOffset] of zones) {
     t.test(`process TZ ${zone}`, async (t) => {
@@ -165,14 +165,14 @@ t.test('parsing and rendering do not depend on the process TZ', async (t) => {
   }
 });
 
-t.test('date is local midnight in the configured zone', async (t) => {
+t.test('date is local midnight', async (t) => {
   t.equal(date('2025-08-01', 'UTC'), utc('2025-08-01T00:00:00Z'));
   t.equal(date('2025-08-01', BERLIN), utc('2025-07-31T22:00:00Z'));
   t.equal(date('2025-01-15', BERLIN), utc('2025-01-14T23:00:00Z'));
   t.equal(date('2024-02-29', 'UTC'), utc('2024-02-29T00:00:00Z'));
 });
 
-t.test('date that is not in the calendar is rejected', async (t) => {
+t.test('impossible date rejected', async (t) => {
   for (const text of ['2025-02-30', '2025-02-29', '2025-04-31', '2025-13-01', '2025-00-10']) {
     const parsed = parseDate(text, 'UTC');
     t.equal(parsed.ok, false, text);
@@ -183,7 +183,7 @@ t.test('date that is not in the calendar is rejected', async (t) => {
   }
 });
 
-t.test('next midnight is 23 h or 25 h later on DST days', async (t) => {
+t.test('next midnight on DST days', async (t) => {
   const spring = date('2025-03-30', BERLIN);
   t.equal(nextMidnight(spring, BERLIN) - spring, 23n * HOUR);
   t.equal(nextMidnight(spring, BERLIN), date('2025-03-31', BERLIN));
@@ -196,7 +196,7 @@ t.test('next midnight is 23 h or 25 h later on DST days', async (t) => {
   t.equal(nextMidnight(plain, BERLIN) - plain, 24n * HOUR);
 });
 
-t.test('period accepts every unit, singular and plural', async (t) => {
+t.test('period units singular and plural', async (t) => {
   const units = ['minute', 'hour', 'day', 'week', 'month', 'year'];
   for (const unit of units) {
     t.same(period(`1 ${unit}`), { amount: 1, unit: `${unit}s` });
@@ -210,14 +210,14 @@ t.test('period is case-insensitive', async (t) => {
   t.same(period('3 wEeKs'), { amount: 3, unit: 'weeks' });
 });
 
-t.test('period amount runs from 1 to 1000', async (t) => {
+t.test('period amount 1 to 1000', async (t) => {
   t.same(period('1 day'), { amount: 1, unit: 'days' });
   t.same(period('1000 years'), { amount: 1000, unit: 'years' });
   t.equal(parsePeriod('0 days').ok, false);
   t.equal(parsePeriod('1001 days').ok, false);
 });
 
-t.test('unknown period is rejected with the accepted form', async (t) => {
+t.test('unknown period lists accepted form', async (t) => {
   const texts = ['0 days', '1001 days', 'fortnight', '7', 'days', '-1 day', '1.5 days', ''];
   for (const text of texts) {
     const parsed = parsePeriod(text);
@@ -230,7 +230,7 @@ t.test('unknown period is rejected with the accepted form', async (t) => {
   }
 });
 
-t.test('1 day back across spring-forward is 12:00 the day before', async (t) => {
+t.test('1 day across spring-forward', async (t) => {
   const now = instant('2025-03-30T12:00', BERLIN);
   const window = periodWindow(period('1 day'), now, BERLIN);
   t.equal(window.to, now);
@@ -238,28 +238,28 @@ t.test('1 day back across spring-forward is 12:00 the day before', async (t) => 
   t.equal(window.to - window.from, 23n * HOUR);
 });
 
-t.test('1 day back across fall-back is 25 h of elapsed time', async (t) => {
+t.test('1 day across fall-back', async (t) => {
   const now = instant('2025-10-26T12:00', BERLIN);
   const window = periodWindow(period('1 day'), now, BERLIN);
   t.equal(window.from, instant('2025-10-25T12:00', BERLIN));
   t.equal(window.to - window.from, 25n * HOUR);
 });
 
-t.test('1 month back from March 31 is February 28', async (t) => {
+t.test('1 month from March 31', async (t) => {
   const now = instant('2025-03-31T12:00', BERLIN);
   const window = periodWindow(period('1 month'), now, BERLIN);
   t.equal(window.from, instant('2025-02-28T12:00', BERLIN));
   t.equal(formatWallSecond(window.from, BERLIN), '2025-02-28T12:00:00');
 });
 
-t.test('100 years back is the same wall time a century before', async (t) => {
+t.test('100 years back', async (t) => {
   const now = instant('2025-03-31T12:00', BERLIN);
   const window = periodWindow(period('100 years'), now, BERLIN);
   t.equal(window.from, utc('1925-03-31T11:00:00Z'));
   t.equal(formatWallSecond(window.from, BERLIN), '1925-03-31T12:00:00');
 });
 
-t.test('24 hours back across the DST day is exactly 24 h', async (t) => {
+t.test('24 hours across DST', async (t) => {
   for (const day of ['2025-03-30', '2025-10-26']) {
     const now = instant(`${day}T12:00`, BERLIN);
     const window = periodWindow(period('24 hours'), now, BERLIN);
@@ -270,14 +270,14 @@ t.test('24 hours back across the DST day is exactly 24 h', async (t) => {
     instant('2025-03-29T11:00', BERLIN));
 });
 
-t.test('minutes back are elapsed time and keep microseconds', async (t) => {
+t.test('minutes back keep microseconds', async (t) => {
   const now = utc('2025-08-01T10:00:00Z', 123_456n);
   const window = periodWindow(period('90 minutes'), now, BERLIN);
   t.equal(window.from, utc('2025-08-01T08:30:00Z', 123_456n));
   t.equal(window.to, now);
 });
 
-t.test('wall minute and second render in the zone, cut not rounded', async (t) => {
+t.test('wall minute and second rendering', async (t) => {
   const summer = utc('2025-08-01T08:00:59.999Z');
   t.equal(formatWallMinute(summer, BERLIN), '2025-08-01 10:00');
   t.equal(formatWallMinute(summer, 'UTC'), '2025-08-01 08:00');
@@ -288,7 +288,7 @@ t.test('wall minute and second render in the zone, cut not rounded', async (t) =
   t.equal(formatWallSecond(winter, BERLIN), '2025-01-15T10:05:00');
 });
 
-t.test('ISO instant carries the offset of its date in the zone', async (t) => {
+t.test('ISO instant zone offset', async (t) => {
   t.equal(formatIsoInstant(utc('2025-01-15T09:00:00Z'), BERLIN), '2025-01-15T10:00:00+01:00');
   t.equal(formatIsoInstant(utc('2025-08-01T08:00:00Z'), BERLIN), '2025-08-01T10:00:00+02:00');
   t.equal(formatIsoInstant(utc('2025-08-01T08:00:00Z'), 'UTC'), '2025-08-01T08:00:00+00:00');
@@ -305,7 +305,7 @@ t.test('ISO instant keeps microseconds', async (t) => {
     '2025-08-01T10:00:00.500000+02:00');
 });
 
-t.test('ISO instant parses back to the same instant', async (t) => {
+t.test('ISO instant round trip', async (t) => {
   const instants = [
     1_754_035_200_123_456n,
     1_754_035_200_000_001n,
@@ -323,7 +323,7 @@ t.test('ISO instant parses back to the same instant', async (t) => {
   }
 });
 
-t.test('duration renders whole minutes, days from one day on', async (t) => {
+t.test('duration in whole minutes', async (t) => {
   t.equal(formatDuration(0), '0h 0m');
   t.equal(formatDuration(2 * 3600), '2h 0m');
   t.equal(formatDuration(23 * 3600 + 59 * 60), '23h 59m');
@@ -331,7 +331,7 @@ t.test('duration renders whole minutes, days from one day on', async (t) => {
   t.equal(formatDuration(3 * 86_400 + 4 * 3600 + 12 * 60), '3d 4h 12m');
 });
 
-t.test('duration rounds down to the minute', async (t) => {
+t.test('duration rounds down', async (t) => {
   t.equal(formatDuration(59), '0h 0m');
   t.equal(formatDuration(2 * 3600 + 59), '2h 0m');
   t.equal(formatDuration(86_399), '23h 59m');
@@ -344,7 +344,7 @@ t.test('SQL instant keeps microseconds', async (t) => {
   t.equal(toSqlInstant(0n), '1970-01-01T00:00:00.000000Z');
 });
 
-t.test('SQL instant before 1970 counts back from the epoch', async (t) => {
+t.test('SQL instant before 1970', async (t) => {
   t.equal(toSqlInstant(-1n), '1969-12-31T23:59:59.999999Z');
   t.equal(toSqlInstant(-1_500_000n), '1969-12-31T23:59:58.500000Z');
   t.equal(toSqlInstant(-1_000_000n), '1969-12-31T23:59:59.000000Z');
