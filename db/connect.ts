@@ -49,6 +49,14 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
   pool.on('error', (error) => {
     options.logger.warn({ err: error }, 'idle database connection failed');
   });
+  // A checked-out client has no pool listener, and a connection cut between
+  // two queries of a transaction would otherwise end the process. The query
+  // in progress fails on its own and becomes a 503.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      options.logger.warn({ err: error }, 'database connection failed');
+    });
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

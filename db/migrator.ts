@@ -1,7 +1,7 @@
 // Applies the migrations in db/migrations. Kysely's migrator takes a row
 // lock in its own lock table, so instances that start at once on one server
 // apply each migration exactly once.
-import { type Kysely, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { migrations } from './migrations/index.js';
 
@@ -11,7 +11,10 @@ const provider: MigrationProvider = {
 
 /** Brings the schema up to date and returns the names it applied. */
 export async function migrateToLatest(db: Kysely<any>, logger: Logger): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Without a schema, Kysely looks for its tables in every schema of the
+  // database and can find another schema's; the first on the search path counts.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const migrator = new Migrator({ db, provider, migrationTableSchema: rows[0]!.schema });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result) => result.status === 'Error');
   if (failed) logger.error({ migration: failed.migrationName }, 'migration failed');

@@ -3,7 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { DatabaseHandle } from '../db/connect.js';
 import { ErrorResponseSchema } from '../schemas/errors.js';
@@ -23,7 +27,7 @@ import {
 import { type Config, corsOrigins, trustProxy } from './config.js';
 import auth from './plugins/auth.js';
 import database from './plugins/database.js';
-import errors from './plugins/errors.js';
+import errors, { frameworkErrorHandler } from './plugins/errors.js';
 import health from './plugins/health.js';
 import openapi from './plugins/openapi.js';
 import sessionRoutes from './routes/sessions/index.js';
@@ -79,6 +83,39 @@ export function parseQueryString(text: string): Record<string, string> {
   return query;
 }
 
+/** Query parameters whose values are never logged, in case a client sends a secret. */
+const SECRET_PARAMETER = /token|key|secret|password|auth/i;
+
+/** Returns the URL with the values of secret-looking query parameters masked. */
+export function redactUrl(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const query = url.slice(start + 1).split('&').map((pair) => {
+    const name = pair.split('=')[0] ?? '';
+    return SECRET_PARAMETER.test(decodeURIComponentSafe(name)) ? `${name}=[redacted]` : pair;
+  });
+  return `${url.slice(0, start)}?${query.join('&')}`;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Logs a request as Fastify does, with secret query values masked. */
+function serializeRequest(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 /** Creates the service's pino logger; the token header is never written. */
 export function createLogger(config: Config): Logger {
   return pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization'] });
@@ -97,6 +134,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
     ajv: { customOptions: { allErrors: false } },
+    frameworkErrors: frameworkErrorHandler,
+    childLoggerFactory: (logger, bindings, options) =>
+      logger.child(bindings, {
+        ...options,
+        serializers: { ...options.serializers, req: serializeRequest },
+      }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are JSON only; any other content type is a 415.

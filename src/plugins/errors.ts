@@ -129,6 +129,23 @@ export function toErrorReply(error: FastifyError, request: FastifyRequest): Erro
   };
 }
 
+/**
+ * Returns the router's own errors (a path that is not valid percent-encoding,
+ * a path parameter over the length limit) with the envelope too.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const statusCode = error.statusCode ?? 400;
+  request.log.info({ statusCode, code: error.code }, 'request rejected');
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? 'A path parameter is too long: a MAC has at most 17 characters.'
+    : 'The URL path is not valid percent-encoded text.';
+  return sendError(reply, { statusCode, code: 'bad_request', message });
+}
+
 function sendError(reply: FastifyReply, body: ErrorReply): FastifyReply {
   return reply
     .status(body.statusCode)

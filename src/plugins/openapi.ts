@@ -13,6 +13,29 @@ export const API_DESCRIPTION = [
   'Every error has the envelope {success: false, message, error}.',
 ].join(' ');
 
+/** Operation extension: the request body may be left out. */
+export const OPTIONAL_BODY = 'x-optional-body';
+
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
+/**
+ * Marks the request bodies of operations with OPTIONAL_BODY as optional,
+ * because @fastify/swagger declares every body schema as required.
+ */
+function markOptionalBodies(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      if (!operation[OPTIONAL_BODY]) continue;
+      delete operation[OPTIONAL_BODY];
+      const body = operation.requestBody as { required?: boolean } | undefined;
+      if (body) body.required = false;
+    }
+  }
+  return document;
+}
+
 async function openapiPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -33,6 +56,9 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       },
       security: [{ bearerAuth: [] }],
     },
+    transformObject: (documentObject) => markOptionalBodies(
+      (documentObject as { openapiObject: OpenApiDocument }).openapiObject,
+    ),
     // Components are named by their $id instead of def-0, def-1, ...
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) =>

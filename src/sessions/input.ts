@@ -30,8 +30,17 @@ export function readMac(field: string, text: string): string {
 }
 
 export function readIp(field: string, text: string): string {
-  const reason = invalidIpReason(text);
+  const address = text.trim();
+  const reason = invalidIpReason(address);
   if (reason !== null) throw invalidField(field, text, reason);
+  return address;
+}
+
+/** Reads free text; Postgres text cannot store the NUL character. */
+export function readText(field: string, text: string): string {
+  if (text.includes('\u0000')) {
+    throw invalidField(field, text, 'it contains a NUL character, which cannot be stored');
+  }
   return text;
 }
 

@@ -282,8 +282,8 @@ const EVENT_TYPE_CONDITIONS: Record<EventFilter, (column: RawBuilder<unknown>) =
 
 /**
  * Lists the connection and disconnection events whose instant lies in the
- * window: newest first, then higher session id first, and a disconnection
- * before a connection of the same instant. `<missing event>` sides are not
+ * window: newest first, a disconnection before a connection of the same
+ * instant, then higher session id first. `<missing event>` sides are not
  * events and are left out.
  */
 export async function listSessionEvents(
@@ -319,7 +319,7 @@ export async function listSessionEvents(
         and event_type_disconnection <> ${MISSING_EVENT}
         and ${typeCondition(sql.ref('event_type_disconnection'))}
     ) as events
-    order by at desc, session_id desc, side asc
+    order by at desc, side asc, session_id desc
   `.execute(db);
   return result.rows.map((raw) => ({
     sessionId: Number(raw.session_id),

@@ -279,8 +279,11 @@ export function formatIsoInstant(instant: Instant, zoneName: string): string {
 export function toSqlInstant(instant: Instant): string {
   const seconds = floorDiv(instant, MICROS_PER_SECOND);
   const micros = instant - seconds * MICROS_PER_SECOND;
-  const date = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  return `${date}.${String(micros).padStart(6, '0')}Z`;
+  const date = new Date(Number(seconds) * 1000);
+  // Postgres reads years past 9999 as plain digits, not as ISO's +010000.
+  const year = String(date.getUTCFullYear()).padStart(4, '0');
+  const rest = date.toISOString().slice(-20, -5);
+  return `${year}${rest}.${String(micros).padStart(6, '0')}Z`;
 }
 
 /** Reads epoch microseconds as returned by the database (text or number). */

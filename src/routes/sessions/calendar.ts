@@ -33,7 +33,8 @@ const calendarRoute: FastifyPluginAsyncTypebox = async (app) => {
     const { start, end, mac } = request.query;
     const from = readCalendarBound('start', start, zone, false);
     const to = readCalendarBound('end', end, zone, true);
-    if (from > to) {
+    // A date-only end is compared as its own midnight, before it is widened.
+    if (from > readCalendarBound('end', end, zone, false)) {
       throw invalidField('start', start,
         `it is after end ${quoteValue(end)}; send a start on or before end`);
     }

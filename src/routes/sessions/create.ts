@@ -7,7 +7,7 @@ import {
 } from '../../../schemas/sessions.js';
 import { invalidField } from '../../errors.js';
 import { toSessionResponse } from '../../sessions/format.js';
-import { readIp, readMac, readRecordedInstant } from '../../sessions/input.js';
+import { readIp, readMac, readRecordedInstant, readText } from '../../sessions/input.js';
 import type { NewSession } from '../../sessions/repository.js';
 import { createSession } from '../../sessions/service.js';
 
@@ -48,9 +48,11 @@ const createRoute: FastifyPluginAsyncTypebox = async (app) => {
       ip: readIp('ip', body.ip),
       start,
       end,
-      connectionType: body.event_type_conn ?? 'Connected',
-      disconnectionType: end === null ? null : body.event_type_disc ?? 'Disconnected',
-      additionalInfo: body.additional_info ?? '',
+      connectionType: readText('event_type_conn', body.event_type_conn ?? 'Connected'),
+      disconnectionType: end === null
+        ? null
+        : readText('event_type_disc', body.event_type_disc ?? 'Disconnected'),
+      additionalInfo: readText('additional_info', body.additional_info ?? ''),
     };
 
     const result = await createSession(app.database.db, session, zone);

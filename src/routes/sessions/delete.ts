@@ -7,6 +7,7 @@ import {
   MacQuerySchema,
 } from '../../../schemas/sessions.js';
 import { missingField } from '../../errors.js';
+import { OPTIONAL_BODY } from '../../plugins/openapi.js';
 import { readMac } from '../../sessions/input.js';
 import { deleteDeviceSessions } from '../../sessions/service.js';
 
@@ -22,6 +23,7 @@ const deleteRoute: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Deletes every session of the device named by mac, in the JSON ' +
         'body or the query string (the body wins). deleted may be 0.',
       body: refTo(DeleteSessionsBodySchema),
+      [OPTIONAL_BODY]: true,
       querystring: MacQuerySchema,
       response: {
         200: refTo(DeleteSessionsResponseSchema),
