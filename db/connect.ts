@@ -179,6 +179,7 @@ const UNAVAILABLE_MESSAGES = [
   /query read timeout/i,
   /client has encountered a connection error/i,
   /cannot use a pool after calling end/i,
+  /driver has already been destroyed/i,
   /PGlite is closed/i,
 ];
 
