@@ -5,11 +5,12 @@ import { errorResponses } from '../../schemas/errors.js';
 import { HealthResponseSchema, ReadyResponseSchema } from '../../schemas/service.js';
 import { refTo } from '../../schemas/ref.js';
 import { ApiError } from '../errors.js';
+import { probeLogLevel } from './log-level.js';
 
 const healthPlugin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
     config: { public: true },
-    logLevel: 'warn',
+    logLevel: probeLogLevel(app.log),
     schema: {
       tags: ['service'],
       summary: 'Process liveness',
@@ -21,7 +22,7 @@ const healthPlugin: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/ready', {
     config: { public: true },
-    logLevel: 'warn',
+    logLevel: probeLogLevel(app.log),
     schema: {
       tags: ['service'],
       summary: 'Database readiness',

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { probeLogLevel } from './log-level.js';
 
 export const API_DESCRIPTION = [
   'Records when network devices connect to and disconnect from a network and',
@@ -70,7 +71,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
 
   app.get('/openapi.json', {
     config: { public: true },
-    logLevel: 'warn',
+    logLevel: probeLogLevel(app.log),
     schema: { hide: true },
   }, async () => app.swagger());
 }

@@ -21,7 +21,7 @@ const validBody = {
   start_time: '2025-08-01T10:00:00', end_time: '2025-08-01T12:00:00',
 };
 
-/** A create body of at least `bytes` bytes, padded in additional_info. */
+/** Builds a create body of exactly `bytes` bytes by padding additional_info. */
 function bodyOfSize(bytes: number): string {
   const empty = JSON.stringify({ ...validBody, additional_info: '' });
   return JSON.stringify({ ...validBody, additional_info: 'x'.repeat(bytes - empty.length) });
@@ -58,7 +58,8 @@ const BAD_REQUESTS: BadRequest[] = [
   },
   {
     name: 'create malformed JSON', method: 'POST', url: '/sessions/create',
-    contentType: JSON_TYPE, payload: '{"mac": "AA:BB:CC:DD:EE:FF", ', status: 400, error: 'bad_request',
+    contentType: JSON_TYPE, payload: '{"mac": "AA:BB:CC:DD:EE:FF", ',
+    status: 400, error: 'bad_request',
   },
   {
     name: 'delete malformed JSON', method: 'DELETE', url: '/sessions/delete',
@@ -87,6 +88,14 @@ const BAD_REQUESTS: BadRequest[] = [
   {
     name: 'delete JSON string', method: 'DELETE', url: '/sessions/delete',
     contentType: JSON_TYPE, payload: '"AA:BB:CC:DD:EE:FF"', status: 400, error: 'bad_request',
+  },
+  {
+    name: 'path not percent-encoded', method: 'GET', url: '/sessions/%zz',
+    status: 400, error: 'bad_request',
+  },
+  {
+    name: 'path with cut UTF-8 escape', method: 'GET', url: '/sessions/%E0%A4%A',
+    status: 400, error: 'bad_request',
   },
   {
     name: 'unknown route', method: 'GET', url: '/no/such/route',
@@ -184,8 +193,9 @@ t.test('body of 1 MiB not too large', async (t) => {
   t.equal(response.statusCode, 400, 'status');
 });
 
-t.test('database rejection is a 400', async (t) => {
-  // A NUL character passes the schema, but Postgres text cannot store it.
+t.test('NUL in text fields is a 400', async (t) => {
+  // A NUL character passes the JSON schema, but a Postgres text column cannot
+  // store it, so it must not reach the database as a driver error.
   const cases = [
     { field: 'additional_info', body: { ...validBody, additional_info: 'rack\u00002' } },
     { field: 'event_type_conn', body: { ...validBody, event_type_conn: 'Wi\u0000Fi' } },

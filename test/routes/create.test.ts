@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { openPostgres } from '../../db/connect.js';
 import { buildTestApp, fixedClock, quietLogger, send } from '../helpers.js';
 
-type Test = typeof t;
 type Reply = Awaited<ReturnType<typeof send>>;
 
 const example = {
@@ -14,7 +13,7 @@ const example = {
   event_type_conn: 'Connected', event_type_disc: 'Disconnected',
 };
 
-// "Now" for the shared app: after every instant recorded below.
+// The shared app's clock, later than every instant that its cases record.
 const NOW = '2025-09-01T12:00:00Z';
 
 /** Returns a random locally administered MAC, so each case has its own device. */
@@ -126,6 +125,34 @@ t.test('create on one app', async (t) => {
     t.equal(stored.ses_Disconnection, '...');
   });
 
+  t.test('create renders given missing events', async (t) => {
+    const connection = await create(app, body(randomMac(), '2025-08-01T10:00:00',
+      '2025-08-01T11:00:00', { event_type_conn: '<missing event>' }));
+    t.equal(connection.status, 200, 'missing connection event');
+    assertFields(t, connection.json?.session, {
+      ses_EventTypeConnection: '<missing event>',
+      ses_Connection: '<missing event>',
+      ses_ConnectionTime: null,
+      ses_Disconnection: '2025-08-01 11:00',
+      ses_DisconnectionTime: '2025-08-01T11:00:00+00:00',
+      ses_Duration: '...',
+      ses_DurationSeconds: null,
+    });
+    const disconnection = await create(app, body(randomMac(), '2025-08-01T10:00:00',
+      '2025-08-01T11:00:00', { event_type_disc: '<missing event>' }));
+    t.equal(disconnection.status, 200, 'missing disconnection event');
+    assertFields(t, disconnection.json?.session, {
+      ses_Connection: '2025-08-01 10:00',
+      ses_ConnectionTime: '2025-08-01T10:00:00+00:00',
+      ses_EventTypeDisconnection: '<missing event>',
+      ses_Disconnection: '<missing event>',
+      ses_DisconnectionTime: null,
+      ses_Duration: '...',
+      ses_DurationSeconds: null,
+      ses_StillConnected: false,
+    });
+  });
+
   t.test('create stores additional info', async (t) => {
     const mac = randomMac();
     const info = 'lease renewed by dhcpd';
@@ -185,7 +212,7 @@ t.test('create on one app', async (t) => {
   });
 
   t.test('create rejects future instants', async (t) => {
-    // NOW is 2025-09-01T12:00:00Z; five minutes ahead is still accepted.
+    // NOW is 2025-09-01T12:00:00Z, and an instant exactly five minutes ahead is accepted.
     const cases = [
       { name: 'start five minutes ahead', start: '2025-09-01T12:05:00Z', status: 200 },
       { name: 'start just over five minutes', start: '2025-09-01T12:05:00.000001Z',
@@ -263,7 +290,8 @@ t.test('create on one app', async (t) => {
       const response = await create(app, body(spelling, start, `2025-08-02T${10 + index}:30:00`));
       t.equal(response.status, 200, `${spelling} status`);
       t.equal(response.json?.session?.ses_MAC, canonical, `${spelling} stored as ${canonical}`);
-      t.equal(response.json?.message, `Session created for MAC ${canonical}`, `${spelling} message`);
+      t.equal(response.json?.message, `Session created for MAC ${canonical}`,
+        `${spelling} message`);
     }
     t.equal((await listDevice(app, canonical)).length, 6, 'one device for every spelling');
   });
@@ -298,13 +326,16 @@ t.test('create on one app', async (t) => {
   t.test('create rejects invalid IPs', async (t) => {
     const values = [
       '', 'not-an-ip', '256.1.1.1', '1.2.3', '1.2.3.4.5', '10.0.0.5/24', '2001:db8::/32',
-      'fe80::1%eth0', '2001:db8::g', '2001:db8:::1', ' 10.0.0.1', 'localhost',
+      'fe80::1%eth0', '2001:db8::g', '2001:db8:::1', '10.0.0.1 10.0.0.2', 'localhost',
     ];
     for (const value of values) {
       t.test(`ip ${JSON.stringify(value)}`, async (t) => {
-        const response = await create(app, { ...body(randomMac(), '2025-08-01T10:00:00'), ip: value });
+        const payload = { ...body(randomMac(), '2025-08-01T10:00:00'), ip: value };
+        const response = await create(app, payload);
         assertError(t, response, 400, 'ip');
-        if (value.trim() !== '') t.ok(response.json?.message?.includes(value), 'message names value');
+        if (value.trim() !== '') {
+          t.ok(response.json?.message?.includes(value), 'message names value');
+        }
       });
     }
   });
@@ -473,7 +504,7 @@ t.test('create on one app', async (t) => {
     t.equal(inside.status, 409, 'the closed range is taken');
   });
 
-  t.test('create closes open session with open one', async (t) => {
+  t.test('create closes open session by open one', async (t) => {
     const mac = randomMac();
     const first = await create(app, body(mac, '2025-08-01T10:00:00'));
     t.equal(first.status, 200, 'first open session');
@@ -487,12 +518,13 @@ t.test('create on one app', async (t) => {
     t.equal(sessions.filter((row) => row.ses_StillConnected).length, 1, 'one open session');
   });
 
-  t.test('create rejects overlap with later open session', async (t) => {
+  t.test('create rejects start at or before open', async (t) => {
     const mac = randomMac();
     const open = await create(app, body(mac, '2025-08-01T10:00:00'));
     t.equal(open.status, 200, 'open session');
     const id = open.json.session.ses_ID;
-    const cases = [
+    type Case = { name: string; start: string; end?: string; extra?: Record<string, string> };
+    const cases: Case[] = [
       { name: 'closed across its start', start: '2025-08-01T09:00:00', end: '2025-08-01T10:30:00' },
       { name: 'closed from its start', start: '2025-08-01T10:00:00', end: '2025-08-01T10:30:00' },
       { name: 'open before its start', start: '2025-08-01T09:30:00' },

@@ -108,7 +108,7 @@ t.test('device reads encoded period spaces', async (t) => {
 });
 
 t.test('device accepts every period unit', async (t) => {
-  // now is 2025-08-10T12:00:00Z; `from` is now minus the period.
+  // now is 2025-08-10T12:00:00Z, and `from` is now minus the period.
   const cases = [
     { period: '1 minute', from: '2025-08-10T11:59:00Z' },
     { period: '30 minutes', from: '2025-08-10T11:30:00Z' },
@@ -282,6 +282,20 @@ t.test('device rejects invalid MAC', async (t) => {
   t.equal(empty.json?.success, false);
   t.type(empty.json?.message, 'string');
   t.type(empty.json?.error, 'string');
+});
+
+t.test('device rejects malformed paths', async (t) => {
+  const paths = ['/sessions/%FF', '/sessions/%E0%A4%A', `/sessions/${'a'.repeat(101)}`];
+  for (const path of paths) {
+    t.test(path.slice(0, 40), async (t) => {
+      const response = await send(app, 'GET', path);
+      t.ok(response.status >= 400 && response.status < 500, `status ${response.status} is 4xx`);
+      t.match(response.headers['content-type'], 'application/json');
+      t.equal(response.json?.success, false);
+      t.type(response.json?.message, 'string');
+      t.type(response.json?.error, 'string');
+    });
+  }
 });
 
 t.test('device accepts Internet key', async (t) => {
