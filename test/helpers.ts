@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import type { Test } from 'tap';
 import { pino } from 'pino';
 import { type DatabaseHandle, openEmbedded, openPostgres } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrator.js';
@@ -138,4 +139,29 @@ export async function send(
     json = undefined;
   }
   return { status: response.statusCode, json, headers: response.headers, text: response.body };
+}
+
+/** Returns a random locally administered MAC in canonical form: one device a case. */
+export function randomMac(): string {
+  return ['02', ...randomBytes(5).toString('hex').match(/../g)!].join(':').toUpperCase();
+}
+
+export interface SessionBody {
+  mac: string;
+  ip?: string;
+  start_time: string;
+  end_time?: string;
+  event_type_conn?: string;
+  event_type_disc?: string;
+  additional_info?: string;
+}
+
+/** Creates a session through the API (IP 10.0.0.1 unless given) and asserts the 200. */
+export async function createSession(
+  t: Test,
+  app: FastifyInstance,
+  body: SessionBody,
+): Promise<void> {
+  const response = await send(app, 'POST', '/sessions/create', { ip: '10.0.0.1', ...body });
+  t.equal(response.status, 200, `create ${body.mac} from ${body.start_time}`);
 }

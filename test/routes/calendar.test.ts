@@ -1,28 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
-import { buildTestApp, fixedClock, openTestDatabase, send } from '../helpers.js';
+import { buildTestApp, createSession, fixedClock, openTestDatabase, randomMac, send } from '../helpers.js';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>;
 
 const CALENDAR_KEYS = ['className', 'color', 'end', 'resourceId', 'start', 'title', 'tooltip'];
-
-function randomMac(): string {
-  return randomBytes(6).toString('hex').toUpperCase().match(/../g)!.join(':');
-}
-
-interface SessionBody {
-  mac: string;
-  ip?: string;
-  start_time: string;
-  end_time?: string;
-  event_type_conn?: string;
-  event_type_disc?: string;
-}
-
-async function create(t: Test, app: App, body: SessionBody): Promise<void> {
-  const response = await send(app, 'POST', '/sessions/create', { ip: '10.0.0.1', ...body });
-  t.equal(response.status, 200, `create ${body.mac} from ${body.start_time}`);
-}
 
 async function calendar(app: App, query: string) {
   return send(app, 'GET', `/sessions/calendar?${query}`);
@@ -54,7 +35,7 @@ const berlin = await buildTestApp(t, {
 });
 
 t.test('calendar returns published example item', async (t) => {
-  await create(t, app, {
+  await createSession(t, app, {
     mac: 'AA:BB:CC:DD:EE:FF', ip: '192.168.1.10',
     start_time: '2025-08-01T10:00:00', end_time: '2025-08-01T12:00:00',
     event_type_conn: 'Connected', event_type_disc: 'Disconnected',
@@ -88,7 +69,7 @@ t.test('calendar includes overlapping sessions', async (t) => {
   ];
   for (const { name, start, end, included } of cases) {
     const mac = randomMac();
-    await create(t, app, {
+    await createSession(t, app, {
       mac, start_time: `2025-08-05T${start}:00`, end_time: `2025-08-05T${end}:00`,
     });
     const response = await calendar(app,
@@ -100,7 +81,7 @@ t.test('calendar includes overlapping sessions', async (t) => {
 
 t.test('calendar shows open session until now', async (t) => {
   const mac = randomMac();
-  await create(t, app, { mac, ip: '192.168.1.20', start_time: '2025-08-01T09:00:00' });
+  await createSession(t, app, { mac, ip: '192.168.1.20', start_time: '2025-08-01T09:00:00' });
   const response = await calendar(app, `start=2025-08-05&end=2025-08-05&mac=${mac}`);
   t.equal(response.status, 200);
   t.equal(response.json.sessions.length, 1);
@@ -127,9 +108,9 @@ t.test('calendar shows open session until now', async (t) => {
 
 t.test('calendar marks missing event sides', async (t) => {
   const mac = randomMac();
-  await create(t, app, { mac, ip: '192.168.1.30', start_time: '2025-08-06T08:00:00' });
+  await createSession(t, app, { mac, ip: '192.168.1.30', start_time: '2025-08-06T08:00:00' });
   // A later session closes the open one at its start with <missing event>.
-  await create(t, app, {
+  await createSession(t, app, {
     mac, ip: '192.168.1.30', start_time: '2025-08-06T10:00:00', end_time: '2025-08-06T11:00:00',
   });
   const response = await calendar(app, `start=2025-08-06&end=2025-08-06&mac=${mac}`);
@@ -147,7 +128,7 @@ t.test('calendar marks missing event sides', async (t) => {
 
 t.test('calendar marks missing connection side', async (t) => {
   const mac = randomMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac, ip: '192.168.1.31', start_time: '2025-08-06T08:00:00', end_time: '2025-08-06T09:00:00',
     event_type_conn: '<missing event>',
   });
@@ -163,7 +144,7 @@ t.test('calendar marks missing connection side', async (t) => {
 
 t.test('calendar item fixed fields', async (t) => {
   const mac = randomMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac: mac.toLowerCase().replaceAll(':', '-'),
     start_time: '2025-08-04T10:00:00', end_time: '2025-08-04T11:00:00',
   });
@@ -178,10 +159,10 @@ t.test('calendar item fixed fields', async (t) => {
 t.test('calendar date end includes day', async (t) => {
   const lateMac = randomMac();
   const nextDayMac = randomMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac: lateMac, start_time: '2025-08-07T23:00:00', end_time: '2025-08-07T23:30:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: nextDayMac, start_time: '2025-08-08T00:00:00', end_time: '2025-08-08T00:30:00',
   });
   const late = await calendar(app, `start=2025-08-07&end=2025-08-07&mac=${lateMac}`);
@@ -196,7 +177,7 @@ t.test('calendar reads ISO instants with offset', async (t) => {
   // 2025-08-01T00:00:00+02:00 is 2025-07-31T22:00:00Z. Read without the
   // offset, the window would be 2025-08-01 00:00 to 01:00 UTC and miss it.
   const mac = randomMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac, start_time: '2025-07-31T22:15:00Z', end_time: '2025-07-31T22:45:00Z',
   });
   const windows = [
@@ -220,8 +201,8 @@ t.test('calendar reads ISO instants with offset', async (t) => {
 t.test('calendar filters by any MAC spelling', async (t) => {
   const mac = randomMac();
   const other = randomMac();
-  await create(t, app, { mac, start_time: '2025-08-03T10:00:00', end_time: '2025-08-03T11:00:00' });
-  await create(t, app, {
+  await createSession(t, app, { mac, start_time: '2025-08-03T10:00:00', end_time: '2025-08-03T11:00:00' });
+  await createSession(t, app, {
     mac: other, start_time: '2025-08-03T10:00:00', end_time: '2025-08-03T11:00:00',
   });
   const hex = mac.replaceAll(':', '').toLowerCase();
@@ -245,10 +226,10 @@ t.test('calendar filters by any MAC spelling', async (t) => {
 t.test('calendar treats empty mac as absent', async (t) => {
   const first = randomMac();
   const second = randomMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac: first, start_time: '2025-07-20T10:00:00', end_time: '2025-07-20T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: second, start_time: '2025-07-20T12:00:00', end_time: '2025-07-20T13:00:00',
   });
   const response = await calendar(app, 'start=2025-07-20&end=2025-07-20&mac=');
@@ -259,7 +240,7 @@ t.test('calendar treats empty mac as absent', async (t) => {
 });
 
 t.test('calendar filters by Internet key', async (t) => {
-  await create(t, app, {
+  await createSession(t, app, {
     mac: 'internet', ip: '203.0.113.7',
     start_time: '2025-07-21T10:00:00', end_time: '2025-07-21T11:00:00',
   });
@@ -324,7 +305,7 @@ t.test('calendar limits window to 400 days', async (t) => {
 
 t.test('calendar uses first repeated value', async (t) => {
   const mac = randomMac();
-  await create(t, app, { mac, start_time: '2025-07-22T10:00:00', end_time: '2025-07-22T11:00:00' });
+  await createSession(t, app, { mac, start_time: '2025-07-22T10:00:00', end_time: '2025-07-22T11:00:00' });
   const queries = [
     `start=2025-07-22&end=2025-07-22&start=2025-07-25&end=2025-07-26&mac=${mac}`,
     `start=2025-07-22&start=2025-07-25&end=2025-07-22&end=2025-07-21&mac=${mac}`,
@@ -344,7 +325,7 @@ t.test('calendar uses first repeated value', async (t) => {
 
 t.test('calendar ignores FullCalendar cache key', async (t) => {
   const mac = randomMac();
-  await create(t, app, { mac, start_time: '2025-07-23T10:00:00', end_time: '2025-07-23T11:00:00' });
+  await createSession(t, app, { mac, start_time: '2025-07-23T10:00:00', end_time: '2025-07-23T11:00:00' });
   const response = await calendar(app, `start=2025-07-23&end=2025-07-23&mac=${mac}&_=1690000000`);
   t.equal(response.status, 200);
   t.strictSame(resourceIds(response), [mac]);
@@ -356,14 +337,14 @@ t.test('calendar orders newest connection first', async (t) => {
   const secondAtTen = randomMac();
   const latest = randomMac();
   const day = '2025-07-24';
-  await create(t, app, {
+  await createSession(t, app, {
     mac: firstAtTen, start_time: `${day}T10:00:00`, end_time: `${day}T11:00:00`,
   });
-  await create(t, app, { mac: latest, start_time: `${day}T12:00:00`, end_time: `${day}T13:00:00` });
-  await create(t, app, {
+  await createSession(t, app, { mac: latest, start_time: `${day}T12:00:00`, end_time: `${day}T13:00:00` });
+  await createSession(t, app, {
     mac: earliest, start_time: `${day}T08:00:00`, end_time: `${day}T09:00:00`,
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: secondAtTen, start_time: `${day}T10:00:00`, end_time: `${day}T10:30:00`,
   });
   const response = await calendar(app, `start=${day}&end=${day}`);
@@ -415,7 +396,7 @@ t.test('calendar accepts extreme dates', async (t) => {
 t.test('calendar in Europe/Berlin', async (t) => {
   t.test('renders wall times in zone', async (t) => {
     const mac = randomMac();
-    await create(t, berlin, {
+    await createSession(t, berlin, {
       mac, ip: '192.168.1.10', start_time: '2025-08-02T08:00:00Z', end_time: '2025-08-02T10:00:00Z',
     });
     const response = await calendar(berlin, `start=2025-08-02&end=2025-08-02&mac=${mac}`);
@@ -431,10 +412,10 @@ t.test('calendar in Europe/Berlin', async (t) => {
     const afterMidnight = randomMac();
     const nextDay = randomMac();
     // 00:30 in Berlin on 2025-08-05 and on 2025-08-06.
-    await create(t, berlin, {
+    await createSession(t, berlin, {
       mac: afterMidnight, start_time: '2025-08-04T22:30:00Z', end_time: '2025-08-04T22:45:00Z',
     });
-    await create(t, berlin, {
+    await createSession(t, berlin, {
       mac: nextDay, start_time: '2025-08-05T22:30:00Z', end_time: '2025-08-05T22:45:00Z',
     });
     const first = await calendar(berlin, `start=2025-08-05&end=2025-08-05&mac=${afterMidnight}`);
@@ -448,7 +429,7 @@ t.test('calendar in Europe/Berlin', async (t) => {
 
   t.test('reads FullCalendar bounds', async (t) => {
     const mac = randomMac();
-    await create(t, berlin, {
+    await createSession(t, berlin, {
       mac, start_time: '2025-08-07T00:15:00', end_time: '2025-08-07T00:45:00',
     });
     for (const plus of ['%2B', '+']) {
@@ -462,7 +443,7 @@ t.test('calendar in Europe/Berlin', async (t) => {
   t.test('renders session across fall-back', async (t) => {
     // 01:30 CEST to 03:30 CET on 2025-10-26 is three hours.
     const mac = randomMac();
-    await create(t, berlin, {
+    await createSession(t, berlin, {
       mac, ip: '192.168.1.40',
       start_time: '2025-10-26T01:30:00+02:00', end_time: '2025-10-26T03:30:00+01:00',
     });
@@ -479,7 +460,7 @@ t.test('calendar in Europe/Berlin', async (t) => {
   t.test('date end covers 25-hour day', async (t) => {
     // 2025-10-26 has 25 hours in Berlin: 23:30 CET is 22:30Z.
     const mac = randomMac();
-    await create(t, berlin, {
+    await createSession(t, berlin, {
       mac, start_time: '2025-10-26T22:30:00Z', end_time: '2025-10-26T22:45:00Z',
     });
     const response = await calendar(berlin, `start=2025-10-26&end=2025-10-26&mac=${mac}`);
@@ -491,7 +472,7 @@ t.test('calendar in Europe/Berlin', async (t) => {
   t.test('ambiguous wall time means earlier', async (t) => {
     // 02:30 occurs twice on 2025-10-26, and the earlier one is 00:30Z.
     const mac = randomMac();
-    await create(t, berlin, {
+    await createSession(t, berlin, {
       mac, start_time: '2025-10-26T00:20:00Z', end_time: '2025-10-26T00:40:00Z',
     });
     const response = await calendar(berlin,

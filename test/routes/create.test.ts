@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { openPostgres } from '../../db/connect.js';
-import { buildTestApp, fixedClock, quietLogger, send } from '../helpers.js';
+import { buildTestApp, fixedClock, quietLogger, randomMac, send } from '../helpers.js';
 
 type Reply = Awaited<ReturnType<typeof send>>;
 
@@ -15,11 +15,6 @@ const example = {
 
 // The shared app's clock, later than every instant that its cases record.
 const NOW = '2025-09-01T12:00:00Z';
-
-/** Returns a random locally administered MAC, so each case has its own device. */
-function randomMac(): string {
-  return ['02', ...randomBytes(5).toString('hex').match(/../g)!].join(':').toUpperCase();
-}
 
 function body(mac: string, start: string, end?: string, extra: Record<string, string> = {}) {
   return {

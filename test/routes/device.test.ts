@@ -1,24 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
-import { buildTestApp, fixedClock, openTestDatabase, send } from '../helpers.js';
+import { buildTestApp, createSession, fixedClock, openTestDatabase, randomMac, send } from '../helpers.js';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>;
-
-function randomMac(): string {
-  return randomBytes(6).toString('hex').toUpperCase().match(/../g)!.join(':');
-}
-
-interface SessionBody {
-  mac: string;
-  ip?: string;
-  start_time: string;
-  end_time?: string;
-}
-
-async function create(t: Test, app: App, body: SessionBody): Promise<void> {
-  const response = await send(app, 'POST', '/sessions/create', { ip: '10.0.0.1', ...body });
-  t.equal(response.status, 200, `create ${body.mac} from ${body.start_time}`);
-}
 
 function connections(response: { json: any }): string[] {
   return (response.json?.sessions ?? []).map((session: any) => session.ses_Connection);
@@ -57,7 +40,7 @@ const fallBack = await buildTestApp(t, {
 
 t.test('device returns formatted sessions', async (t) => {
   const mac = randomMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac, ip: '192.168.1.10', start_time: '2025-08-10T08:00:00', end_time: '2025-08-10T10:00:00',
   });
   const response = await send(app, 'GET', `/sessions/${mac}`);
@@ -84,8 +67,8 @@ t.test('device returns formatted sessions', async (t) => {
 t.test('device period defaults to 1 day', async (t) => {
   // 1 day back from 2025-08-10 12:00 is 2025-08-09 12:00.
   const mac = randomMac();
-  await create(t, app, { mac, start_time: '2025-08-09T10:00:00', end_time: '2025-08-09T11:59:00' });
-  await create(t, app, { mac, start_time: '2025-08-09T11:59:00', end_time: '2025-08-09T12:01:00' });
+  await createSession(t, app, { mac, start_time: '2025-08-09T10:00:00', end_time: '2025-08-09T11:59:00' });
+  await createSession(t, app, { mac, start_time: '2025-08-09T11:59:00', end_time: '2025-08-09T12:01:00' });
   const urls = [`/sessions/${mac}`, `/sessions/${mac}?period=`, `/sessions/${mac}?period=1%20day`];
   for (const url of urls) {
     const response = await send(app, 'GET', url);
@@ -96,7 +79,7 @@ t.test('device period defaults to 1 day', async (t) => {
 
 t.test('device reads encoded period spaces', async (t) => {
   const mac = randomMac();
-  await create(t, app, { mac, start_time: '2025-08-05T10:00:00', end_time: '2025-08-05T11:00:00' });
+  await createSession(t, app, { mac, start_time: '2025-08-05T10:00:00', end_time: '2025-08-05T11:00:00' });
   for (const period of ['7%20days', '7+days']) {
     const response = await send(app, 'GET', `/sessions/${mac}?period=${period}`);
     t.equal(response.status, 200, period);
@@ -130,8 +113,8 @@ t.test('device accepts every period unit', async (t) => {
       const mac = randomMac();
       const before = shiftMinutes(from, -1);
       const inside = shiftMinutes(from, 1);
-      await create(t, app, { mac, start_time: shiftMinutes(from, -61), end_time: before });
-      await create(t, app, { mac, start_time: before, end_time: inside });
+      await createSession(t, app, { mac, start_time: shiftMinutes(from, -61), end_time: before });
+      await createSession(t, app, { mac, start_time: before, end_time: inside });
       const response = await send(app, 'GET',
         `/sessions/${mac}?period=${encodeURIComponent(period)}`);
       t.equal(response.status, 200);
@@ -158,7 +141,7 @@ t.test('device rejects unknown periods', async (t) => {
 
 t.test('device uses first repeated period', async (t) => {
   const mac = randomMac();
-  await create(t, app, { mac, start_time: '2025-08-05T12:00:00', end_time: '2025-08-05T13:00:00' });
+  await createSession(t, app, { mac, start_time: '2025-08-05T12:00:00', end_time: '2025-08-05T13:00:00' });
   const response = await send(app, 'GET', `/sessions/${mac}?period=7%20days&period=fortnight`);
   t.equal(response.status, 200);
   t.strictSame(connections(response), ['2025-08-05 12:00']);
@@ -167,8 +150,8 @@ t.test('device uses first repeated period', async (t) => {
 t.test('device includes sessions overlapping period', async (t) => {
   const openMac = randomMac();
   const closedMac = randomMac();
-  await create(t, app, { mac: openMac, start_time: '2025-08-07T12:00:00' });
-  await create(t, app, {
+  await createSession(t, app, { mac: openMac, start_time: '2025-08-07T12:00:00' });
+  await createSession(t, app, {
     mac: closedMac, start_time: '2025-08-08T10:00:00', end_time: '2025-08-08T12:00:00',
   });
 
@@ -191,9 +174,9 @@ t.test('device includes sessions overlapping period', async (t) => {
 
 t.test('device orders newest connection first', async (t) => {
   const mac = randomMac();
-  await create(t, app, { mac, start_time: '2025-08-08T10:00:00', end_time: '2025-08-08T11:00:00' });
-  await create(t, app, { mac, start_time: '2025-08-09T10:00:00', end_time: '2025-08-09T11:00:00' });
-  await create(t, app, { mac, start_time: '2025-08-07T10:00:00', end_time: '2025-08-07T11:00:00' });
+  await createSession(t, app, { mac, start_time: '2025-08-08T10:00:00', end_time: '2025-08-08T11:00:00' });
+  await createSession(t, app, { mac, start_time: '2025-08-09T10:00:00', end_time: '2025-08-09T11:00:00' });
+  await createSession(t, app, { mac, start_time: '2025-08-07T10:00:00', end_time: '2025-08-07T11:00:00' });
   const response = await send(app, 'GET', `/sessions/${mac}?period=7%20days`);
   t.equal(response.status, 200);
   t.strictSame(connections(response),
@@ -209,7 +192,7 @@ t.test('device unknown gives empty list', async (t) => {
 
 t.test('device accepts every MAC spelling', async (t) => {
   const mac = randomMac();
-  await create(t, app, { mac, start_time: '2025-08-10T09:00:00', end_time: '2025-08-10T09:30:00' });
+  await createSession(t, app, { mac, start_time: '2025-08-10T09:00:00', end_time: '2025-08-10T09:30:00' });
   const hex = mac.replaceAll(':', '').toLowerCase();
   const spellings = [
     mac,
@@ -253,7 +236,7 @@ t.test('static routes win over device', async (t) => {
 });
 
 t.test('device reached by MAC starting ca', async (t) => {
-  await create(t, app, {
+  await createSession(t, app, {
     mac: 'ca:fe:00:00:00:01', start_time: '2025-08-10T07:00:00', end_time: '2025-08-10T08:00:00',
   });
   const spellings = [
@@ -299,7 +282,7 @@ t.test('device rejects malformed paths', async (t) => {
 });
 
 t.test('device accepts Internet key', async (t) => {
-  await create(t, app, {
+  await createSession(t, app, {
     mac: 'INTERNET', ip: '203.0.113.7',
     start_time: '2025-08-10T06:00:00', end_time: '2025-08-10T07:00:00',
   });
@@ -317,10 +300,10 @@ t.test('day period spans spring-forward change', async (t) => {
   // not 24 hours back (10:00Z).
   const included = randomMac();
   const excluded = randomMac();
-  await create(t, springForward, {
+  await createSession(t, springForward, {
     mac: included, start_time: '2025-03-29T10:00:00', end_time: '2025-03-29T12:30:00',
   });
-  await create(t, springForward, {
+  await createSession(t, springForward, {
     mac: excluded, start_time: '2025-03-29T10:00:00', end_time: '2025-03-29T11:30:00',
   });
   const first = await send(springForward, 'GET', `/sessions/${included}?period=1%20day`);
@@ -337,10 +320,10 @@ t.test('day period spans fall-back change', async (t) => {
   // not 24 hours back (11:00Z).
   const included = randomMac();
   const excluded = randomMac();
-  await create(t, fallBack, {
+  await createSession(t, fallBack, {
     mac: included, start_time: '2025-10-25T10:00:00', end_time: '2025-10-25T12:30:00',
   });
-  await create(t, fallBack, {
+  await createSession(t, fallBack, {
     mac: excluded, start_time: '2025-10-25T10:00:00', end_time: '2025-10-25T11:30:00',
   });
   const first = await send(fallBack, 'GET', `/sessions/${included}?period=1%20day`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
-import { buildTestApp, fixedClock, send } from '../helpers.js';
+import { buildTestApp, fixedClock, randomMac, send } from '../helpers.js';
 
 type Reply = Awaited<ReturnType<typeof send>>;
 
@@ -13,11 +13,6 @@ const example = {
 
 // The clock of the UTC apps, so that 2025-08-10 is today.
 const NOW = '2025-08-10T15:00:00Z';
-
-/** Returns a random locally administered MAC, so each case has its own device. */
-function randomMac(): string {
-  return ['02', ...randomBytes(5).toString('hex').match(/../g)!].join(':').toUpperCase();
-}
 
 /** Creates a session through the API and returns its ses_ID. A failed create fails the test. */
 async function createSession(

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
 import type { Instant } from '../../src/sessions/time.js';
-import { buildTestApp, fixedClock, openTestDatabase, send } from '../helpers.js';
+import { buildTestApp, createSession, fixedClock, openTestDatabase, randomMac, send } from '../helpers.js';
 
 type App = Awaited<ReturnType<typeof buildTestApp>>;
 
@@ -14,20 +13,6 @@ const EVENT_KEYS = [
   'eve_AdditionalInfo', 'eve_DateTime', 'eve_EventType', 'eve_IP', 'eve_MAC', 'eve_Time',
 ];
 const TYPES = ['all', 'sessions', 'missing', 'voided', 'new', 'down'];
-
-function randomMac(): string {
-  return randomBytes(6).toString('hex').toUpperCase().match(/../g)!.join(':');
-}
-
-interface SessionBody {
-  mac: string;
-  ip?: string;
-  start_time: string;
-  end_time?: string;
-  event_type_conn?: string;
-  event_type_disc?: string;
-  additional_info?: string;
-}
 
 // Both apps share one database and one clock. Every case sets the clock and
 // deletes its devices when it ends, so each case reads only its own sessions.
@@ -49,11 +34,6 @@ function startCase(t: Test, iso: string): () => string {
     macs.push(mac);
     return mac;
   };
-}
-
-async function create(t: Test, target: App, body: SessionBody): Promise<void> {
-  const response = await send(target, 'POST', '/sessions/create', { ip: '10.0.0.1', ...body });
-  t.equal(response.status, 200, `create ${body.mac} from ${body.start_time}`);
 }
 
 async function sessionEvents(target: App, query = '') {
@@ -81,13 +61,13 @@ t.test('session-events defaults to all, 7 days', async (t) => {
   const old = newMac();
   const lastWeek = newMac();
   const today = newMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac: old, start_time: '2025-01-12T10:00:00', end_time: '2025-01-12T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: lastWeek, start_time: '2025-01-15T10:00:00', end_time: '2025-01-15T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: today, start_time: '2025-01-20T09:00:00', end_time: '2025-01-20T10:00:00',
   });
 
@@ -112,14 +92,14 @@ t.test('sessions type lists overlapping sessions', async (t) => {
   const beganBefore = newMac();
   const open = newMac();
   const endedBefore = newMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac: inside, start_time: '2025-02-05T10:00:00', end_time: '2025-02-05T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: beganBefore, start_time: '2025-02-02T10:00:00', end_time: '2025-02-03T13:00:00',
   });
-  await create(t, app, { mac: open, start_time: '2025-02-01T08:00:00' });
-  await create(t, app, {
+  await createSession(t, app, { mac: open, start_time: '2025-02-01T08:00:00' });
+  await createSession(t, app, {
     mac: endedBefore, start_time: '2025-02-01T10:00:00', end_time: '2025-02-02T09:00:00',
   });
 
@@ -149,19 +129,19 @@ t.test('missing type lists missing sides', async (t) => {
   const noConnection = newMac();
   const old = newMac();
   // A later session closes the open one at its start with <missing event>.
-  await create(t, app, { mac: closedByNext, start_time: '2025-03-05T08:00:00' });
-  await create(t, app, {
+  await createSession(t, app, { mac: closedByNext, start_time: '2025-03-05T08:00:00' });
+  await createSession(t, app, {
     mac: closedByNext, start_time: '2025-03-05T10:00:00', end_time: '2025-03-05T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: complete, start_time: '2025-03-06T10:00:00', end_time: '2025-03-06T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: noConnection, start_time: '2025-03-07T10:00:00', end_time: '2025-03-07T11:00:00',
     event_type_conn: '<missing event>',
   });
-  await create(t, app, { mac: old, start_time: '2025-02-25T08:00:00' });
-  await create(t, app, {
+  await createSession(t, app, { mac: old, start_time: '2025-02-25T08:00:00' });
+  await createSession(t, app, {
     mac: old, start_time: '2025-02-25T10:00:00', end_time: '2025-02-25T11:00:00',
   });
 
@@ -191,27 +171,27 @@ t.test('all type lists session events', async (t) => {
   const noConnection = newMac();
   const straddling = newMac();
   const old = newMac();
-  await create(t, berlin, {
+  await createSession(t, berlin, {
     mac: closed, ip: '192.168.1.10', additional_info: 'wifi',
     start_time: '2025-08-05T10:00:00', end_time: '2025-08-05T12:00:00',
   });
-  await create(t, berlin, { mac: open, ip: '192.168.1.11', start_time: '2025-08-06T09:00:00' });
-  await create(t, berlin, {
+  await createSession(t, berlin, { mac: open, ip: '192.168.1.11', start_time: '2025-08-06T09:00:00' });
+  await createSession(t, berlin, {
     mac: closedByNext, ip: '192.168.1.12', start_time: '2025-08-07T08:00:00',
   });
-  await create(t, berlin, {
+  await createSession(t, berlin, {
     mac: closedByNext, ip: '192.168.1.12',
     start_time: '2025-08-07T10:00:00', end_time: '2025-08-07T11:00:00',
   });
-  await create(t, berlin, {
+  await createSession(t, berlin, {
     mac: noConnection, ip: '192.168.1.13', event_type_conn: '<missing event>',
     start_time: '2025-08-08T10:00:00', end_time: '2025-08-08T11:00:00',
   });
-  await create(t, berlin, {
+  await createSession(t, berlin, {
     mac: straddling, ip: '192.168.1.14',
     start_time: '2025-08-03T10:00:00', end_time: '2025-08-03T16:00:00',
   });
-  await create(t, berlin, {
+  await createSession(t, berlin, {
     mac: old, ip: '192.168.1.15',
     start_time: '2025-08-01T10:00:00', end_time: '2025-08-01T11:00:00',
   });
@@ -243,7 +223,7 @@ t.test('all type lists session events', async (t) => {
 t.test('all type respects short period', async (t) => {
   const newMac = startCase(t, '2025-01-25T12:00:00Z');
   const mac = newMac();
-  await create(t, app, { mac, start_time: '2025-01-25T09:00:00', end_time: '2025-01-25T11:00:00' });
+  await createSession(t, app, { mac, start_time: '2025-01-25T09:00:00', end_time: '2025-01-25T11:00:00' });
   const response = await sessionEvents(app, '?type=all&period=2%20hours');
   t.equal(response.status, 200);
   t.strictSame(eventLines(response), [`${mac} 2025-01-25 11:00 Disconnected`]);
@@ -269,7 +249,7 @@ t.test('all type puts disconnection first', async (t) => {
         mac: second, start_time: '2025-04-08T12:00:00', end_time: '2025-04-08T13:00:00',
       };
       for (const body of earlierFirst ? [earlier, later] : [later, earlier]) {
-        await create(t, app, body);
+        await createSession(t, app, body);
       }
       const response = await sessionEvents(app, '?type=all');
       t.equal(response.status, 200);
@@ -289,18 +269,18 @@ t.test('voided type keeps VOIDED events', async (t) => {
   const voidedDisconnection = newMac();
   const plain = newMac();
   const voidedLater = newMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac: voidedConnection, event_type_conn: 'VOIDED - Connected',
     start_time: '2025-05-05T10:00:00', end_time: '2025-05-05T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: voidedDisconnection, event_type_disc: 'VOIDED - Disconnected',
     start_time: '2025-05-06T10:00:00', end_time: '2025-05-06T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: plain, start_time: '2025-05-07T10:00:00', end_time: '2025-05-07T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: voidedLater, event_type_conn: 'Connected VOIDED',
     start_time: '2025-05-08T10:00:00', end_time: '2025-05-08T11:00:00',
   });
@@ -318,14 +298,14 @@ t.test('new type keeps New Device events', async (t) => {
   const newDevice = newMac();
   const plain = newMac();
   const oldNewDevice = newMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac: newDevice, event_type_conn: 'New Device',
     start_time: '2025-06-05T10:00:00', end_time: '2025-06-05T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: plain, start_time: '2025-06-06T10:00:00', end_time: '2025-06-06T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: oldNewDevice, event_type_conn: 'New Device',
     start_time: '2025-05-20T10:00:00', end_time: '2025-05-20T11:00:00',
   });
@@ -338,11 +318,11 @@ t.test('down type keeps Device Down events', async (t) => {
   const newMac = startCase(t, '2025-07-10T12:00:00Z');
   const down = newMac();
   const plain = newMac();
-  await create(t, app, {
+  await createSession(t, app, {
     mac: down, event_type_disc: 'Device Down',
     start_time: '2025-07-05T10:00:00', end_time: '2025-07-05T11:00:00',
   });
-  await create(t, app, {
+  await createSession(t, app, {
     mac: plain, start_time: '2025-07-06T10:00:00', end_time: '2025-07-06T11:00:00',
   });
   const response = await sessionEvents(app, '?type=down');
