@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { type Logger, pino } from 'pino';
+import secureJson from 'secure-json-parse';
 import type { DatabaseHandle } from '../db/connect.js';
 import { ErrorResponseSchema } from '../schemas/errors.js';
 import { HealthResponseSchema, ReadyResponseSchema } from '../schemas/service.js';
@@ -25,9 +26,11 @@ import {
   SessionSchema,
 } from '../schemas/sessions.js';
 import { type Config, corsOrigins, trustProxy } from './config.js';
+import { badRequest } from './errors.js';
+import { maskSecret, redactUrl } from './redact.js';
 import auth from './plugins/auth.js';
 import database from './plugins/database.js';
-import errors, { frameworkErrorHandler } from './plugins/errors.js';
+import errors, { clientErrorHandler, frameworkErrorHandler } from './plugins/errors.js';
 import health from './plugins/health.js';
 import openapi from './plugins/openapi.js';
 import sessionRoutes from './routes/sessions/index.js';
@@ -83,37 +86,40 @@ export function parseQueryString(text: string): Record<string, string> {
   return query;
 }
 
-/** Query parameters whose values are never logged, in case a client sends a secret. */
-const SECRET_PARAMETER = /token|key|secret|password|auth/i;
-
-/** Returns the URL with the values of secret-looking query parameters masked. */
-export function redactUrl(url: string): string {
-  const start = url.indexOf('?');
-  if (start === -1) return url;
-  const query = url.slice(start + 1).split('&').map((pair) => {
-    const name = pair.split('=')[0] ?? '';
-    return SECRET_PARAMETER.test(decodeURIComponentSafe(name)) ? `${name}=[redacted]` : pair;
-  });
-  return `${url.slice(0, start)}?${query.join('&')}`;
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Logs a request as Fastify does, with secret query values masked. */
-function serializeRequest(request: FastifyRequest) {
+/** Logs a request as Fastify does, with the token and secret query values masked. */
+function serializeRequest(this: void, request: FastifyRequest, token: string | undefined) {
   return {
     method: request.method,
-    url: redactUrl(request.url),
+    url: maskSecret(redactUrl(request.url), token),
     host: request.host,
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,
   };
+}
+
+/**
+ * Parses a JSON body. An empty body counts as no body, so a DELETE that
+ * names the device in its query string may still send a JSON content type.
+ * Keys that would change object prototypes are rejected.
+ */
+function parseJsonBody(
+  _request: FastifyRequest,
+  body: string | Buffer,
+  done: (error: Error | null, value?: unknown) => void,
+): void {
+  const text = body.toString();
+  if (text.trim() === '') {
+    done(null, undefined);
+    return;
+  }
+  try {
+    done(null, secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' }));
+  } catch (error) {
+    const forbidden = /forbidden prototype property/.test((error as Error).message);
+    done(badRequest(forbidden
+      ? 'The request body contains a __proto__ or constructor.prototype key: remove it.'
+      : 'The request body is not valid JSON.'));
+  }
 }
 
 /** Creates the service's pino logger; the token header is never written. */
@@ -133,17 +139,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const header = request.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
-    ajv: { customOptions: { allErrors: false } },
+    // Strings stay strings: a number or array where the schema says string is a 400.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false } },
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     childLoggerFactory: (logger, bindings, options) =>
       logger.child(bindings, {
         ...options,
-        serializers: { ...options.serializers, req: serializeRequest },
+        serializers: {
+          ...options.serializers,
+          req: (request: FastifyRequest) => serializeRequest(request, config.API_TOKEN),
+        },
       }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies are JSON only; any other content type is a 415.
-  app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.decorate('config', config);
   app.decorate('clock', options.clock ?? nowInstant);
   app.addHook('onSend', async (request, reply) => {

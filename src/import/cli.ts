@@ -43,7 +43,10 @@ async function main(): Promise<number> {
   try {
     await migrateToLatest(database.db, logger);
     for (const [index, file] of positionals.entries()) {
-      const { sessions, problems } = sessionsFromDhcpdLeases(texts[index]!, nowInstant());
+      const { sessions, problems, leaseCount } = sessionsFromDhcpdLeases(texts[index]!, nowInstant());
+      if (leaseCount === 0) {
+        console.error(`${file}: no lease blocks found; check that it is an ISC dhcpd.leases file.`);
+      }
       const report = emptyReport();
       report.skipped = problems.length;
       report.problems.push(...problems);

@@ -2,7 +2,8 @@
 // `starts` as the connection and `ends` as the disconnection. An active
 // lease whose end is still in the future is an open session.
 import { canonicalMac, invalidIpReason } from '../sessions/device.js';
-import type { Instant } from '../sessions/time.js';
+import { MAX_FUTURE_MINUTES } from '../sessions/input.js';
+import { addMinutes, formatIsoInstant, type Instant } from '../sessions/time.js';
 import type { ImportedSession, ImportProblem } from './apply.js';
 import { type DhcpdLease, parseDhcpdLeases } from './dhcpd.js';
 
@@ -16,6 +17,13 @@ function toSession(lease: DhcpdLease, now: Instant): ImportedSession | ImportPro
   const ipReason = invalidIpReason(lease.ip);
   if (ipReason !== null) {
     return { line: lease.line, reason: `lease ${lease.ip}: ${ipReason}` };
+  }
+  if (lease.starts > addMinutes(now, MAX_FUTURE_MINUTES)) {
+    return {
+      line: lease.line,
+      reason: `lease ${lease.ip}: starts ${formatIsoInstant(lease.starts, 'UTC')} lies in the ` +
+        'future; sessions record what happened',
+    };
   }
   const ongoing = lease.ends === null || lease.ends > now;
   const active = lease.bindingState === null || lease.bindingState === 'active';
@@ -36,11 +44,14 @@ function toSession(lease: DhcpdLease, now: Instant): ImportedSession | ImportPro
   };
 }
 
-/** Reads a dhcpd.leases text into sessions and the records it cannot use. */
+/**
+ * Reads a dhcpd.leases text into sessions and the records it cannot use.
+ * `leaseCount` is the number of lease blocks found, usable or not.
+ */
 export function sessionsFromDhcpdLeases(
   text: string,
   now: Instant,
-): { sessions: ImportedSession[]; problems: ImportProblem[] } {
+): { sessions: ImportedSession[]; problems: ImportProblem[]; leaseCount: number } {
   const parsed = parseDhcpdLeases(text);
   const sessions: ImportedSession[] = [];
   const problems: ImportProblem[] = parsed.skipped.map(({ line, reason }) => ({ line, reason }));
@@ -49,5 +60,5 @@ export function sessionsFromDhcpdLeases(
     if ('mac' in result) sessions.push(result);
     else problems.push(result);
   }
-  return { sessions, problems };
+  return { sessions, problems, leaseCount: parsed.leases.length + parsed.skipped.length };
 }

@@ -1,10 +1,13 @@
 // One error handler for the whole service: every failure, Fastify's own 4xx
 // included, becomes the JSON envelope {success: false, message, error}.
 // Unexpected errors are logged with the request id and returned without detail.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../../db/connect.js';
 import { ApiError, type ErrorCode, quoteValue } from '../errors.js';
+import { maskSecret } from '../redact.js';
 
 interface ErrorReply {
   statusCode: number;
@@ -100,6 +103,13 @@ function fromDatabaseError(code: string): ErrorReply | null {
 }
 
 export function toErrorReply(error: FastifyError, request: FastifyRequest): ErrorReply {
+  // A client that hangs up mid-body is no database failure, whatever its code.
+  if (request.raw.aborted || (request.raw.destroyed && !request.raw.complete)) {
+    return {
+      statusCode: 400, code: 'bad_request',
+      message: 'The client closed the connection before the request body was complete.',
+    };
+  }
   if (error instanceof ApiError) {
     return { statusCode: error.statusCode, code: error.code, message: error.message };
   }
@@ -146,6 +156,29 @@ export function frameworkErrorHandler(
   return sendError(reply, { statusCode, code: 'bad_request', message });
 }
 
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request line or headers are too large: send a shorter URL.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request timed out before it was complete.'],
+};
+
+/**
+ * Writes the envelope for requests that Node's HTTP parser rejects before
+ * Fastify sees them: malformed request lines or headers, and headers over
+ * the size limit.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [statusCode, message] = CLIENT_ERRORS[error.code ?? ''] ?? [400,
+    'The request is not valid HTTP: check the URL encoding and the headers.'];
+  const body = JSON.stringify({ success: false, message, error: 'bad_request' });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n' + body);
+  }
+  socket.destroy(error);
+}
+
 function sendError(reply: FastifyReply, body: ErrorReply): FastifyReply {
   return reply
     .status(body.statusCode)
@@ -158,7 +191,9 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     if (body.statusCode >= 500) {
       request.log.error({ err: error, statusCode: body.statusCode }, 'request failed');
     } else {
-      request.log.info({ statusCode: body.statusCode, error: body.code, reason: body.message },
+      // A message quotes request values, and a client may send the token as one.
+      const reason = maskSecret(body.message, app.config.API_TOKEN);
+      request.log.info({ statusCode: body.statusCode, error: body.code, reason },
         'request rejected');
     }
     return sendError(reply, body);

@@ -72,7 +72,8 @@ export function toCalendarItem(row: SessionRow, zone: string, now: Instant): Cal
     resourceId: row.mac,
     title: '',
     start: formatWallSecond(row.start, zone),
-    end: formatWallSecond(row.end ?? now, zone),
+    // An open session recorded slightly ahead of this clock ends at its start.
+    end: formatWallSecond(row.end ?? (now > row.start ? now : row.start), zone),
     color: calendarColor(row),
     tooltip,
     className: 'no-border',

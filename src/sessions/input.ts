@@ -13,6 +13,8 @@ import {
   parseInstant,
   parsePeriod,
   type Period,
+  periodWindow,
+  type Window,
 } from './time.js';
 
 /** Recorded instants may run ahead of this clock by at most this much. */
@@ -95,4 +97,14 @@ export function readCalendarBound(
 
 export function readPeriod(field: string, text: string): Period {
   return valueOf(field, text, parsePeriod(text));
+}
+
+/**
+ * Returns the window of a period up to now. Its end is widened by the
+ * tolerance of recorded instants, so a session recorded by a clock slightly
+ * ahead of this one still appears.
+ */
+export function windowUpToNow(period: Period, now: Instant, zone: string): Window {
+  const { from } = periodWindow(period, now, zone);
+  return { from, to: addMinutes(now, MAX_FUTURE_MINUTES) };
 }

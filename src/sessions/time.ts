@@ -29,7 +29,7 @@ const MAX_OFFSET_MINUTES = 18 * 60;
 
 const INSTANT_PATTERN = new RegExp(
   '^(\\d{4})-(\\d{2})-(\\d{2})[T ](\\d{2}):(\\d{2})' +
-    '(?::(\\d{2})(?:[.,](\\d{1,9}))?)?' +
+    '(?::(\\d{2})(?:[.,](\\d+))?)?' +
     '(Z|[+-]\\d{2}(?::?\\d{2})?)?$',
   'i',
 );
@@ -140,7 +140,7 @@ function parseOffsetMinutes(text: string): number | null {
   return total > MAX_OFFSET_MINUTES ? null : sign * total;
 }
 
-/** Reads up to six fraction digits as microseconds; further digits are cut. */
+/** Reads the fraction as microseconds; digits past the sixth are cut. */
 function fractionMicros(fraction: string | undefined): bigint {
   if (!fraction) return 0n;
   return BigInt(fraction.slice(0, 6).padEnd(6, '0'));
@@ -184,7 +184,22 @@ export function parseInstant(text: string, zoneName: string): Parsed<Instant> {
       };
     }
   }
-  return { ok: true, value: instantFromMillis(millis) + fractionMicros(fraction) };
+  return inSupportedRange(instantFromMillis(millis) + fractionMicros(fraction));
+}
+
+/** The instants Postgres and this service handle: years 1 to 9999 in UTC. */
+const MIN_INSTANT = instantFromMillis(wallMillis({
+  year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0,
+}));
+const MAX_INSTANT = instantFromMillis(wallMillis({
+  year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59,
+})) + 999_999n;
+
+function inSupportedRange(instant: Instant): Parsed<Instant> {
+  if (instant < MIN_INSTANT || instant > MAX_INSTANT) {
+    return { ok: false, reason: 'it lies outside the years 0001 to 9999 in UTC' };
+  }
+  return { ok: true, value: instant };
 }
 
 /** Parses `YYYY-MM-DD` into the instant of local midnight in `zoneName`. */
@@ -198,7 +213,7 @@ export function parseDate(text: string, zoneName: string): Parsed<Instant> {
   if (!hasValidFields(fields)) {
     return { ok: false, reason: 'the date does not exist in the calendar' };
   }
-  return { ok: true, value: startOfDay(fields, requireZone(zoneName)) };
+  return inSupportedRange(startOfDay(fields, requireZone(zoneName)));
 }
 
 /** Returns the first instant of a local day, also where midnight is skipped. */

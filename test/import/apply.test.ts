@@ -147,13 +147,15 @@ t.test('unusable leases are reported', async (t) => {
     + lease({ ip: '192.0.2.14', mac, starts: '2025-08-01T08:30:00Z', ends: '2025-08-01T09:30:00Z' })
     + lease({ ip: '192.0.2.15', mac: 'zz:zz', starts: '2025-08-01T08:00:00Z', ends: '2025-08-01T09:00:00Z' })
     + lease({ ip: '192.0.2.16', mac: '02:00:00:00:10:05', starts: '2025-08-02T11:00:00Z', ends: '2025-08-02T14:00:00Z', state: 'free' })
-    + lease({ ip: '192.0.2.17', mac: '02:00:00:00:10:06', starts: '2025-08-01T08:00:00Z', ends: '2025-08-01T09:00:00Z' });
+    + lease({ ip: '192.0.2.17', mac: '02:00:00:00:10:06', starts: '2025-08-01T08:00:00Z', ends: '2025-08-01T09:00:00Z' })
+    + lease({ ip: '192.0.2.18', mac: '02:00:00:00:10:07', starts: '2099-01-01T00:00:00Z', ends: '2099-01-01T01:00:00Z' });
 
   const report = await importText(db, text);
   t.equal(report.created, 2, 'the usable leases still import');
-  t.equal(report.skipped, 3);
+  t.equal(report.skipped, 4);
   const lines = report.problems.map((problem) => problem.line).sort((a, b) => a - b);
-  t.same(lines, [7, 13, 19]);
+  t.same(lines, [7, 13, 19, 31]);
+  t.ok(report.problems.some((problem) => /lies in the future/.test(problem.reason)));
   t.ok(report.problems.some((problem) => /overlaps/.test(problem.reason)), 'overlap is named');
   t.ok(report.problems.some((problem) => /not a MAC address/.test(problem.reason)));
   t.ok(report.problems.some((problem) => /binding state free/.test(problem.reason)));

@@ -369,7 +369,7 @@ t.test('calendar rejects invalid values', async (t) => {
     { query: 'start=2025-08-01&end=2025-08-02&mac=%C3%84%C3%84', field: 'mac' },
     { query: 'start=%FF&end=2025-08-02', field: 'start' },
     { query: 'start=%00&end=2025-08-02', field: 'start' },
-    { query: 'start=2025-08-01T00:00:00.1234567890Z&end=2025-08-02', field: 'start' },
+    { query: 'start=0001-01-01T00:00:00%2B01:00&end=2025-08-02', field: 'start' },
     { query: 'start=2025-08-01T00:00:00%2B02:00:00&end=2025-08-02', field: 'start' },
     { query: `start=${'1'.repeat(5000)}&end=2025-08-02`, field: 'start' },
   ];

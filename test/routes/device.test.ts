@@ -24,7 +24,8 @@ function shiftMinutes(iso: string, minutes: number): string {
 // All apps share one database, so each case uses its own devices. The first
 // app runs in the default zone UTC.
 const database = await openTestDatabase(t);
-const app = await buildTestApp(t, { database, clock: fixedClock('2025-08-10T12:00:00Z') });
+const APP_NOW = '2025-08-10T12:00:00Z';
+const app = await buildTestApp(t, { database, clock: fixedClock(APP_NOW) });
 // 2025-03-30T12:00 in Berlin, the day clocks go forward at 02:00.
 const springForward = await buildTestApp(t, {
   database,
@@ -332,4 +333,21 @@ t.test('day period spans fall-back change', async (t) => {
   const second = await send(fallBack, 'GET', `/sessions/${excluded}?period=1%20day`);
   t.equal(second.status, 200);
   t.strictSame(connections(second), []);
+});
+
+t.test('device shows session started ahead', async (t) => {
+  // A scanner whose clock runs three minutes ahead records a start after now.
+  const mac = randomMac();
+  const now = Date.parse(APP_NOW);
+  const start = new Date(now + 3 * 60_000).toISOString();
+  await createSession(t, app, { mac, start_time: start });
+
+  const device = await send(app, 'GET', `/sessions/${mac}`);
+  t.equal(device.json.sessions.length, 1, 'the open session is listed');
+  t.equal(device.json.sessions[0].ses_Duration, '0h 0m');
+
+  const day = APP_NOW.slice(0, 10);
+  const calendar = await send(app, 'GET', `/sessions/calendar?start=${day}&end=${day}&mac=${mac}`);
+  const item = calendar.json.sessions[0];
+  t.equal(item.end, item.start, 'the calendar item does not end before it starts');
 });

@@ -350,3 +350,18 @@ t.test('SQL instant before 1970', async (t) => {
   t.equal(toSqlInstant(-1_000_000n), '1969-12-31T23:59:59.000000Z');
   t.equal(toSqlInstant(utc('1925-03-31T11:00:00Z', 7n)), '1925-03-31T11:00:00.000007Z');
 });
+
+t.test('instant fraction past microseconds is cut', async (t) => {
+  const parsed = parseInstant('2025-08-01T10:00:00.1234567890Z', 'UTC');
+  t.ok(parsed.ok);
+  if (parsed.ok) t.equal(parsed.value, 1754042400123456n);
+});
+
+t.test('instant outside years 1 to 9999 rejected', async (t) => {
+  const before = parseInstant('0001-01-01T00:00:00+01:00', 'UTC');
+  t.notOk(before.ok, 'year 0 in UTC');
+  const first = parseInstant('0001-01-01T00:00:00Z', 'UTC');
+  t.ok(first.ok, 'the first instant of year 1');
+  const last = parseInstant('9999-12-31T23:59:59.999999Z', 'UTC');
+  t.ok(last.ok, 'the last microsecond of 9999');
+});

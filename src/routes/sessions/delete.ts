@@ -31,7 +31,8 @@ const deleteRoute: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request) => {
-    const text = request.body?.mac ?? request.query.mac;
+    // An empty mac counts as absent, as in query strings.
+    const text = request.body?.mac || request.query.mac;
     if (text === undefined || text === '') {
       throw missingField('mac', 'send {"mac": "AA:BB:CC:DD:EE:FF"} as the body or ?mac=');
     }

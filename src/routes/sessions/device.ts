@@ -7,9 +7,8 @@ import {
   SessionListResponseSchema,
 } from '../../../schemas/sessions.js';
 import { toSessionResponse } from '../../sessions/format.js';
-import { readMac, readPeriod } from '../../sessions/input.js';
+import { readMac, readPeriod, windowUpToNow } from '../../sessions/input.js';
 import { listOverlappingSessions } from '../../sessions/repository.js';
-import { periodWindow } from '../../sessions/time.js';
 
 const deviceRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:mac', {
@@ -34,7 +33,7 @@ const deviceRoute: FastifyPluginAsyncTypebox = async (app) => {
     const now = app.clock();
 
     const rows = await listOverlappingSessions(app.database.db, {
-      window: periodWindow(period, now, zone),
+      window: windowUpToNow(period, now, zone),
       now,
       mac,
     });

@@ -7,9 +7,8 @@ import {
   SessionEventsResponseSchema,
 } from '../../../schemas/sessions.js';
 import { toSessionEventResponse, toSessionResponse } from '../../sessions/format.js';
-import { readPeriod } from '../../sessions/input.js';
+import { readPeriod, windowUpToNow } from '../../sessions/input.js';
 import { listOverlappingSessions, listSessionEvents } from '../../sessions/repository.js';
-import { periodWindow } from '../../sessions/time.js';
 
 const sessionEventsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/session-events', {
@@ -36,7 +35,7 @@ const sessionEventsRoute: FastifyPluginAsyncTypebox = async (app) => {
     const type = (request.query.type ?? 'all') as SessionEventType;
     const period = readPeriod('period', request.query.period ?? '7 days');
     const now = app.clock();
-    const window = periodWindow(period, now, zone);
+    const window = windowUpToNow(period, now, zone);
 
     if (type === 'sessions' || type === 'missing') {
       const rows = await listOverlappingSessions(app.database.db, {
