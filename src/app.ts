@@ -139,7 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const header = request.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
-    // Strings stay strings: a number or array where the schema says string is a 400.
+    // No type coercion: a number or array where the schema expects a string is a 400.
     ajv: { customOptions: { allErrors: false, coerceTypes: false } },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,

@@ -113,6 +113,7 @@ export function toErrorReply(error: FastifyError, request: FastifyRequest): Erro
   if (error instanceof ApiError) {
     return { statusCode: error.statusCode, code: error.code, message: error.message };
   }
+
   if (error.validation) {
     return { statusCode: 400, code: 'bad_request', message: describeValidation(error, request) };
   }
@@ -124,11 +125,13 @@ export function toErrorReply(error: FastifyError, request: FastifyRequest): Erro
   }
   const fromDatabase = typeof error.code === 'string' ? fromDatabaseError(error.code) : null;
   if (fromDatabase) return fromDatabase;
+
   const fastifyMessage = FASTIFY_MESSAGES[error.code];
   if (fastifyMessage) return fastifyMessage(error);
   if (error instanceof SyntaxError && error.statusCode === 400) {
     return FASTIFY_MESSAGES.FST_ERR_CTP_INVALID_JSON_BODY!(error);
   }
+
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     return { statusCode: status, code: 'bad_request', message: error.message };
@@ -163,7 +166,7 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
 
 /**
  * Writes the envelope for requests that Node's HTTP parser rejects before
- * Fastify sees them: malformed request lines or headers, and headers over
+ * they reach Fastify: malformed request lines or headers, and headers over
  * the size limit.
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {

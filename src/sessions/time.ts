@@ -253,9 +253,9 @@ export function parsePeriod(text: string): Parsed<Period> {
 }
 
 /**
- * Returns the window from `now - period` to `now`. Minutes and hours are
- * elapsed time; days and longer are calendar units of the zone, so `1 day`
- * back from 12:00 is 12:00 the day before across a DST change too.
+ * Returns the window from `now - period` to `now`. Minutes and hours count
+ * elapsed time. Days and longer are calendar units of the zone, so `1 day`
+ * back from 12:00 is 12:00 the day before, across a DST change too.
  */
 export function periodWindow(period: Period, now: Instant, zoneName: string): Window {
   const zone = requireZone(zoneName);
