@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import t from 'tap';
 import { type DatabaseHandle, openPostgres } from '../../db/connect.js';
@@ -117,4 +122,17 @@ t.test('second migration applies nothing', async (t) => {
   t.same(await migrateToLatest(handle.db, quietLogger), MIGRATION_NAMES, 'first call applies');
   t.same(await migrateToLatest(handle.db, quietLogger), [], 'second call applies nothing');
   t.same(await appliedMigrations(handle), MIGRATION_NAMES, 'records stay the same');
+});
+
+t.test('migrate command applies migrations', async (t) => {
+  const folder = await mkdtemp(join(tmpdir(), 'sessions-migrate-'));
+  t.teardown(() => rm(folder, { recursive: true, force: true }));
+  const script = new URL('../../db/migrate.ts', import.meta.url).pathname;
+  const env = { ...process.env, DATA_DIR: folder, DATABASE_URL: '', LOG_LEVEL: 'info' };
+  const run = promisify(execFile);
+
+  const first = await run(process.execPath, ['--import', 'tsx', script], { env });
+  t.match(first.stdout, /"msg":"migrations applied"/);
+  const second = await run(process.execPath, ['--import', 'tsx', script], { env });
+  t.match(second.stdout, /"msg":"database schema is up to date"/);
 });
