@@ -11,9 +11,31 @@ export interface SessionsTable {
   event_type_connection: string;
   event_type_disconnection: string | null;
   additional_info: Generated<string>;
+  source: string | null;
   created_at: Generated<string>;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  mac: string;
+  ip: string | null;
+  event_time: Date;
+  event_type: string;
+  additional_info: string;
+  pending_alert: boolean;
+  source: string | null;
+  created_at: Generated<string>;
+}
+
+export interface PresenceTable {
+  source: string;
+  mac: string;
+  ip: string | null;
+  last_seen: Date;
 }
 
 export interface Database {
   sessions: SessionsTable;
+  events: EventsTable;
+  presence: PresenceTable;
 }

@@ -1,7 +1,9 @@
 // Every migration, by name. Names sort in the order they apply.
 import type { Migration } from 'kysely';
 import * as createSessions from './2026-12-04-01-create-sessions.js';
+import * as createEvents from './2026-12-04-02-create-events.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-12-04-01-create-sessions': createSessions,
+  '2026-12-04-02-create-events': createEvents,
 };

@@ -30,11 +30,25 @@ export interface NewSession {
   connectionType: string;
   disconnectionType: string | null;
   additionalInfo: string;
+  /** The scanner that opened the session; absent for sessions written whole. */
+  source?: string | null;
+}
+
+/** An event that opens or closes no session, such as IP Changed. */
+export interface NewStandaloneEvent {
+  mac: string;
+  ip: string | null;
+  at: Instant;
+  type: string;
+  additionalInfo: string;
+  pendingAlert: boolean;
+  source: string | null;
 }
 
 /** One side of a session as an event: its connection or its disconnection. */
 export interface EventRow {
-  sessionId: number;
+  /** The session whose side this is; null for a standalone event. */
+  sessionId: number | null;
   mac: string;
   ip: string | null;
   at: Instant;
@@ -148,6 +162,81 @@ export async function findOverlappingSession(
   return row ? toSessionRow(row) : null;
 }
 
+/** Finds the device's session that starts exactly at `start`, if any. */
+export async function findSessionStartingAt(
+  db: Executor,
+  mac: string,
+  start: Instant,
+): Promise<SessionRow | null> {
+  const row = await selectSessions(db)
+    .where('mac', '=', mac)
+    .where(sql<boolean>`lower(period) = ${timestamptz(start)}`)
+    .executeTakeFirst();
+  return row ? toSessionRow(row) : null;
+}
+
+/** Finds the device's closed session that ends exactly at `end`, if any. */
+export async function findSessionEndingAt(
+  db: Executor,
+  mac: string,
+  end: Instant,
+): Promise<SessionRow | null> {
+  const row = await selectSessions(db)
+    .where('mac', '=', mac)
+    .where(sql<boolean>`upper(period) = ${timestamptz(end)}`)
+    .executeTakeFirst();
+  return row ? toSessionRow(row) : null;
+}
+
+/**
+ * Finds the device's session whose end is an inferred `<missing event>`
+ * bound and that contains `at` after its start or ends exactly at it.
+ */
+export async function findMissingEndAround(
+  db: Executor,
+  mac: string,
+  at: Instant,
+): Promise<SessionRow | null> {
+  const instant = timestamptz(at);
+  const row = await selectSessions(db)
+    .where('mac', '=', mac)
+    .where('event_type_disconnection', '=', MISSING_EVENT)
+    .where(sql<boolean>`lower(period) < ${instant} and upper(period) >= ${instant}`)
+    .executeTakeFirst();
+  return row ? toSessionRow(row) : null;
+}
+
+/** Returns the device's latest recorded session bound, or null without sessions. */
+export async function latestBoundary(db: Executor, mac: string): Promise<Instant | null> {
+  const row = await db
+    .selectFrom('sessions')
+    .select(epochMicros(sql`max(coalesce(upper(period), lower(period)))`).as('latest_us'))
+    .where('mac', '=', mac)
+    .executeTakeFirst();
+  return row?.latest_us == null ? null : instantFromDatabase(row.latest_us);
+}
+
+/** Stores a standalone event; returns false when the same event is stored. */
+export async function insertStandaloneEvent(
+  db: Executor,
+  event: NewStandaloneEvent,
+): Promise<boolean> {
+  const result = await db
+    .insertInto('events')
+    .values({
+      mac: event.mac,
+      ip: event.ip,
+      event_time: timestamptz(event.at),
+      event_type: event.type,
+      additional_info: event.additionalInfo,
+      pending_alert: event.pendingAlert,
+      source: event.source,
+    })
+    .onConflict((conflict) => conflict.constraint('events_once').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
 export async function insertSession(db: Executor, session: NewSession): Promise<SessionRow> {
   const row = await db
     .insertInto('sessions')
@@ -158,6 +247,7 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
       event_type_connection: session.connectionType,
       event_type_disconnection: session.end === null ? null : session.disconnectionType,
       additional_info: session.additionalInfo,
+      source: session.source ?? null,
     })
     .returning(SESSION_COLUMNS)
     .executeTakeFirstOrThrow();
@@ -280,49 +370,60 @@ const EVENT_TYPE_CONDITIONS: Record<EventFilter, (column: RawBuilder<unknown>) =
   down: (column) => sql<boolean>`${column} = 'Device Down'`,
 };
 
+export interface EventQuery {
+  /** Events in this window, both ends included; all events when absent. */
+  window?: Window | undefined;
+  filter: EventFilter;
+  mac?: string | undefined;
+}
+
 /**
- * Lists the connection and disconnection events whose instant lies in the
- * window: newest first, a disconnection before a connection of the same
- * instant, then higher session id first. `<missing event>` sides are not
- * events and are left out.
+ * Lists events: each session's connection and disconnection (a `<missing
+ * event>` side is no event) and the standalone events. Newest first, then a
+ * disconnection before a connection of the same instant and standalone
+ * events after both, then higher session id first.
  */
-export async function listSessionEvents(
-  db: Executor,
-  window: Window,
-  filter: EventFilter,
-): Promise<EventRow[]> {
-  const from = timestamptz(window.from);
-  const to = timestamptz(window.to);
-  const typeCondition = EVENT_TYPE_CONDITIONS[filter];
+export async function listEvents(db: Executor, query: EventQuery): Promise<EventRow[]> {
+  const within = (column: RawBuilder<unknown>) => query.window
+    ? sql<boolean>`${column} >= ${timestamptz(query.window.from)}
+        and ${column} <= ${timestamptz(query.window.to)}`
+    : sql<boolean>`${column} is not null`;
+  const ofDevice = query.mac ? sql<boolean>`mac = ${query.mac}` : sql<boolean>`true`;
+  const typeCondition = EVENT_TYPE_CONDITIONS[query.filter];
   const result = await sql<{
-    session_id: string | number;
+    session_id: string | number | null;
     mac: string;
     ip: string | null;
     at_us: string;
     event_type: string;
     additional_info: string;
   }>`
-    select id as session_id, mac, host(ip) as ip, ${epochMicros(sql.ref('at'))} as at_us,
+    select session_id, mac, host(ip) as ip, ${epochMicros(sql.ref('at'))} as at_us,
       event_type, additional_info
     from (
-      select id, mac, ip, additional_info, lower(period) as at,
-        event_type_connection as event_type, 1 as side
+      select id as session_id, 0 as event_id, mac, ip, additional_info,
+        lower(period) as at, event_type_connection as event_type, 1 as side
       from sessions
-      where lower(period) >= ${from} and lower(period) <= ${to}
+      where ${ofDevice} and ${within(sql`lower(period)`)}
         and event_type_connection <> ${MISSING_EVENT}
         and ${typeCondition(sql.ref('event_type_connection'))}
       union all
-      select id, mac, ip, additional_info, upper(period) as at,
-        event_type_disconnection as event_type, 0 as side
+      select id, 0, mac, ip, additional_info,
+        upper(period), event_type_disconnection, 0
       from sessions
-      where upper(period) >= ${from} and upper(period) <= ${to}
+      where ${ofDevice} and ${within(sql`upper(period)`)}
         and event_type_disconnection <> ${MISSING_EVENT}
         and ${typeCondition(sql.ref('event_type_disconnection'))}
+      union all
+      select null, id, mac, ip, additional_info, event_time, event_type, 2
+      from events
+      where ${ofDevice} and ${within(sql`event_time`)}
+        and ${typeCondition(sql.ref('event_type'))}
     ) as events
-    order by at desc, side asc, session_id desc
+    order by at desc, side asc, session_id desc nulls last, event_id desc
   `.execute(db);
   return result.rows.map((raw) => ({
-    sessionId: Number(raw.session_id),
+    sessionId: raw.session_id === null ? null : Number(raw.session_id),
     mac: raw.mac,
     ip: raw.ip,
     at: instantFromDatabase(raw.at_us),

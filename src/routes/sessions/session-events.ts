@@ -8,7 +8,7 @@ import {
 } from '../../../schemas/sessions.js';
 import { toSessionEventResponse, toSessionResponse } from '../../sessions/format.js';
 import { readPeriod, windowUpToNow } from '../../sessions/input.js';
-import { listOverlappingSessions, listSessionEvents } from '../../sessions/repository.js';
+import { listEvents, listOverlappingSessions } from '../../sessions/repository.js';
 
 const sessionEventsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/session-events', {
@@ -43,9 +43,7 @@ const sessionEventsRoute: FastifyPluginAsyncTypebox = async (app) => {
       });
       return { success: true as const, data: rows.map((row) => toSessionResponse(row, zone, now)) };
     }
-    // NOTE: events are the sides of stored sessions; standalone events such as
-    // IP Changed are not recorded yet, so `all` has none of them.
-    const events = await listSessionEvents(app.database.db, window, type);
+    const events = await listEvents(app.database.db, { window, filter: type });
     return { success: true as const, data: events.map((row) => toSessionEventResponse(row, zone)) };
   });
 };

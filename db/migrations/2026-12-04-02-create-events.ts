@@ -1,0 +1,45 @@
+import { type Kysely, sql } from 'kysely';
+
+export async function up(db: Kysely<any>): Promise<void> {
+  // The scanner source that opened a session; null for sessions written
+  // whole through /sessions/create or an import. Snapshots close only
+  // sessions of their own source.
+  await sql`alter table sessions add column source text`.execute(db);
+
+  // Standalone events: every event that opens or closes no session, such as
+  // IP Changed or VOIDED - Connected. Session sides are events of their own.
+  await sql`
+    create table events (
+      id bigint generated always as identity primary key,
+      mac text not null,
+      ip inet,
+      event_time timestamptz not null,
+      event_type text not null,
+      additional_info text not null default '',
+      pending_alert boolean not null default false,
+      source text,
+      created_at timestamptz not null default now(),
+      constraint events_event_type_length check (char_length(event_type) between 1 and 60),
+      constraint events_additional_info_length check (char_length(additional_info) <= 250),
+      constraint events_once unique (mac, event_time, event_type)
+    )
+  `.execute(db);
+  await sql`create index events_time_idx on events (event_time)`.execute(db);
+
+  // The last snapshot of each source that saw a device, for the grace period.
+  await sql`
+    create table presence (
+      source text not null,
+      mac text not null,
+      ip inet,
+      last_seen timestamptz not null,
+      primary key (source, mac)
+    )
+  `.execute(db);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop table presence`.execute(db);
+  await sql`drop table events`.execute(db);
+  await sql`alter table sessions drop column source`.execute(db);
+}
