@@ -12,6 +12,12 @@ import { type Logger, pino } from 'pino';
 import secureJson from 'secure-json-parse';
 import type { DatabaseHandle } from '../db/connect.js';
 import { ErrorResponseSchema } from '../schemas/errors.js';
+import {
+  CreateEventBodySchema,
+  CreateEventResponseSchema,
+  EventListResponseSchema,
+  TotalsResponseSchema,
+} from '../schemas/events.js';
 import { HealthResponseSchema, ReadyResponseSchema } from '../schemas/service.js';
 import {
   CalendarItemSchema,
@@ -33,6 +39,7 @@ import database from './plugins/database.js';
 import errors, { clientErrorHandler, frameworkErrorHandler } from './plugins/errors.js';
 import health from './plugins/health.js';
 import openapi from './plugins/openapi.js';
+import eventRoutes from './routes/events/index.js';
 import sessionRoutes from './routes/sessions/index.js';
 import { type Instant, nowInstant } from './sessions/time.js';
 
@@ -66,6 +73,10 @@ const NAMED_SCHEMAS = [
   SessionListResponseSchema,
   CalendarResponseSchema,
   SessionEventsResponseSchema,
+  CreateEventBodySchema,
+  CreateEventResponseSchema,
+  EventListResponseSchema,
+  TotalsResponseSchema,
 ];
 
 /** Request ids from a reverse proxy are kept when they are short and plain. */
@@ -180,5 +191,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(health);
   await app.register(sessionRoutes);
+  await app.register(eventRoutes);
   return app;
 }

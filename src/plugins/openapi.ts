@@ -44,6 +44,7 @@ async function openapiPlugin(app: FastifyInstance): Promise<void> {
       info: { title: 'Sessions API', version: '0.1.0', description: API_DESCRIPTION },
       tags: [
         { name: 'sessions', description: 'Device sessions: create, delete and query' },
+        { name: 'events', description: 'Device events that keep sessions, as a scanner reports them' },
         { name: 'service', description: 'Probes for orchestrators' },
       ],
       components: {

@@ -1,5 +1,5 @@
 // The /sessions routes. Fastify's router prefers the static paths
-// (list, calendar, session-events) over /sessions/:mac in any order.
+// (list, calendar, session-events, totals) over /sessions/:mac in any order.
 import type { FastifyInstance } from 'fastify';
 import calendarRoute from './calendar.js';
 import createRoute from './create.js';
@@ -7,6 +7,7 @@ import deleteRoute from './delete.js';
 import deviceRoute from './device.js';
 import listRoute from './list.js';
 import sessionEventsRoute from './session-events.js';
+import totalsRoute from './totals.js';
 
 export default async function sessionRoutes(app: FastifyInstance): Promise<void> {
   await app.register(createRoute);
@@ -14,5 +15,6 @@ export default async function sessionRoutes(app: FastifyInstance): Promise<void>
   await app.register(listRoute);
   await app.register(calendarRoute);
   await app.register(sessionEventsRoute);
+  await app.register(totalsRoute);
   await app.register(deviceRoute);
 }

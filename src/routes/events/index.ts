@@ -1,0 +1,9 @@
+// The /events routes. /events/recent wins over /events/:hours.
+import type { FastifyInstance } from 'fastify';
+import createEventRoute from './create.js';
+import listEventsRoute from './list.js';
+
+export default async function eventRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(createEventRoute);
+  await app.register(listEventsRoute);
+}
