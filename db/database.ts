@@ -34,8 +34,14 @@ export interface PresenceTable {
   last_seen: Date;
 }
 
+export interface ScanSourcesTable {
+  source: string;
+  last_scan: Date;
+}
+
 export interface Database {
   sessions: SessionsTable;
   events: EventsTable;
   presence: PresenceTable;
+  scan_sources: ScanSourcesTable;
 }

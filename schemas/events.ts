@@ -73,3 +73,51 @@ export const TotalsResponseSchema = Type.Object(
   },
   { $id: 'TotalsResponse', description: 'Counts per session-events type for the period' },
 );
+
+export const MAX_SNAPSHOT_DEVICES = 10_000;
+
+export const ScanBodySchema = Type.Object(
+  {
+    source: Type.Optional(Type.String({
+      minLength: 1, maxLength: 60, default: 'scan',
+      description: 'The scanner; a snapshot closes only sessions its own source opened',
+      examples: ['arp-scan'],
+    })),
+    scanned_at: Type.Optional(Type.String({
+      description: 'ISO 8601 instant of the scan, naive means TIMEZONE wall time; ' +
+        'defaults to now, at most five minutes in the future',
+      examples: ['2025-08-01T10:00:00'],
+    })),
+    devices: Type.Array(Type.Object({
+      mac: Type.String({ examples: ['AA:BB:CC:DD:EE:FF'] }),
+      ip: Type.Optional(Type.String({ examples: ['192.168.1.10'] })),
+    }), {
+      maxItems: MAX_SNAPSHOT_DEVICES,
+      description: 'Exactly the devices of this source that are present now',
+    }),
+  },
+  {
+    $id: 'ScanBody',
+    examples: [{ source: 'arp-scan', devices: [{ mac: 'AA:BB:CC:DD:EE:FF', ip: '192.168.1.10' }] }],
+  },
+);
+
+export const ScanEventSchema = Type.Object(
+  {
+    mac: Type.String(),
+    ip: Type.String({ description: 'IP address; empty when unknown' }),
+    event_type: Type.String({ examples: ['New Device', 'Connected', 'Disconnected', 'IP Changed'] }),
+    event_time: Type.String({ description: 'ISO 8601 with offset' }),
+    effect: Type.Union(EVENT_EFFECTS.map((effect) => Type.Literal(effect))),
+  },
+  { $id: 'ScanEvent', description: 'An event that the snapshot derived and recorded' },
+);
+
+export const ScanResponseSchema = Type.Object(
+  {
+    success: Type.Literal(true),
+    message: Type.String({ examples: ['Snapshot of source arp-scan applied'] }),
+    events: Type.Array(refTo(ScanEventSchema)),
+  },
+  { $id: 'ScanResponse' },
+);

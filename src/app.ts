@@ -16,6 +16,9 @@ import {
   CreateEventBodySchema,
   CreateEventResponseSchema,
   EventListResponseSchema,
+  ScanBodySchema,
+  ScanEventSchema,
+  ScanResponseSchema,
   TotalsResponseSchema,
 } from '../schemas/events.js';
 import { HealthResponseSchema, ReadyResponseSchema } from '../schemas/service.js';
@@ -77,6 +80,9 @@ const NAMED_SCHEMAS = [
   CreateEventResponseSchema,
   EventListResponseSchema,
   TotalsResponseSchema,
+  ScanBodySchema,
+  ScanEventSchema,
+  ScanResponseSchema,
 ];
 
 /** Request ids from a reverse proxy are kept when they are short and plain. */

@@ -19,6 +19,8 @@ export const ConfigSchema = Type.Object({
     default: 'info',
   }),
   TRUST_PROXY: Type.String({ default: 'false' }),
+  DOWN_GRACE_MINUTES: Type.Integer({ minimum: 0, maximum: 10_080, default: 0 }),
+  RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -32,8 +34,12 @@ export class ConfigError extends Error {
 
 const HINTS: Record<string, string> = {
   PORT: 'an integer from 0 to 65535',
+  DOWN_GRACE_MINUTES: 'a whole number of minutes from 0 to 10080',
+  RETENTION_DAYS: 'a whole number of days from 1 to 36500',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
 };
+
+const INTEGER_KEYS = ['PORT', 'DOWN_GRACE_MINUTES', 'RETENTION_DAYS'];
 
 /** Reads and validates the service configuration from an environment. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -43,14 +49,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value) raw[key] = value;
   }
   const problems: string[] = [];
-  // Value.Convert reads 1e3 and 0x10 as numbers, so PORT must be plain digits.
-  if (raw.PORT !== undefined && !/^\d+$/.test(raw.PORT)) {
-    problems.push(`PORT=${JSON.stringify(raw.PORT)} is invalid: expected ${HINTS.PORT}`);
+  // Value.Convert reads 1e3 and 0x10 as numbers, so integers must be plain digits.
+  const notDigits = INTEGER_KEYS.filter((key) => raw[key] !== undefined && !/^\d+$/.test(raw[key]));
+  for (const key of notDigits) {
+    problems.push(`${key}=${JSON.stringify(raw[key])} is invalid: expected ${HINTS[key]}`);
   }
   const config = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, { ...raw }));
   for (const error of Value.Errors(ConfigSchema, config)) {
     const key = error.path.slice(1);
-    if (key === 'PORT' && problems.length > 0) continue;
+    if (notDigits.includes(key)) continue;
     problems.push(`${key}=${JSON.stringify(raw[key])} is invalid: ` +
       `expected ${HINTS[key] ?? error.message}`);
   }

@@ -26,6 +26,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   `.execute(db);
   await sql`create index events_time_idx on events (event_time)`.execute(db);
 
+  // The newest snapshot of each scanner source, so snapshots apply in order.
+  await sql`
+    create table scan_sources (
+      source text primary key,
+      last_scan timestamptz not null
+    )
+  `.execute(db);
+
   // The last snapshot of each source that saw a device, for the grace period.
   await sql`
     create table presence (
@@ -40,6 +48,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table presence`.execute(db);
+  await sql`drop table scan_sources`.execute(db);
   await sql`drop table events`.execute(db);
   await sql`alter table sessions drop column source`.execute(db);
 }

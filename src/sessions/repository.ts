@@ -216,6 +216,83 @@ export async function latestBoundary(db: Executor, mac: string): Promise<Instant
   return row?.latest_us == null ? null : instantFromDatabase(row.latest_us);
 }
 
+/** Serialises snapshots of one scanner source until the transaction ends. */
+export async function lockSource(trx: Transaction<Database>, source: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`source:${source}`}, 0))`.execute(trx);
+}
+
+/** Returns the newest snapshot instant of a source, or null before its first. */
+export async function latestSnapshot(db: Executor, source: string): Promise<Instant | null> {
+  const row = await db
+    .selectFrom('scan_sources')
+    .select(epochMicros(sql`last_scan`).as('latest_us'))
+    .where('source', '=', source)
+    .executeTakeFirst();
+  return row ? instantFromDatabase(row.latest_us) : null;
+}
+
+/** Records the instant of a source's newest snapshot. */
+export async function markSnapshot(db: Executor, source: string, at: Instant): Promise<void> {
+  await db
+    .insertInto('scan_sources')
+    .values({ source, last_scan: timestamptz(at) })
+    .onConflict((conflict) => conflict.column('source').doUpdateSet({
+      last_scan: sql`excluded.last_scan`,
+    }))
+    .execute();
+}
+
+/** Lists the open sessions that a source opened. */
+export async function listOpenSessionsOfSource(
+  db: Executor,
+  source: string,
+): Promise<SessionRow[]> {
+  const rows = await selectSessions(db)
+    .where('source', '=', source)
+    .where(sql<boolean>`upper_inf(period)`)
+    .orderBy('mac')
+    .execute();
+  return rows.map(toSessionRow);
+}
+
+/** Returns when a source last saw a device, or null when it never did. */
+export async function lastSeen(db: Executor, source: string, mac: string): Promise<Instant | null> {
+  const row = await db
+    .selectFrom('presence')
+    .select(epochMicros(sql`last_seen`).as('seen_us'))
+    .where('source', '=', source)
+    .where('mac', '=', mac)
+    .executeTakeFirst();
+  return row ? instantFromDatabase(row.seen_us) : null;
+}
+
+/** Records that a source saw a device at an instant. */
+export async function markSeen(
+  db: Executor,
+  source: string,
+  mac: string,
+  ip: string | null,
+  at: Instant,
+): Promise<void> {
+  await db
+    .insertInto('presence')
+    .values({ source, mac, ip, last_seen: timestamptz(at) })
+    .onConflict((conflict) => conflict.columns(['source', 'mac']).doUpdateSet({
+      ip: sql`excluded.ip`, last_seen: sql`excluded.last_seen`,
+    }))
+    .execute();
+}
+
+/** Tells whether the service has any session, event or sighting of the device. */
+export async function isKnownDevice(db: Executor, mac: string): Promise<boolean> {
+  const result = await sql<{ known: boolean }>`
+    select exists (select 1 from sessions where mac = ${mac})
+      or exists (select 1 from events where mac = ${mac})
+      or exists (select 1 from presence where mac = ${mac}) as known
+  `.execute(db);
+  return result.rows[0]?.known === true;
+}
+
 /** Stores a standalone event; returns false when the same event is stored. */
 export async function insertStandaloneEvent(
   db: Executor,

@@ -1,0 +1,164 @@
+// A scanner that comes and goes at random: posts presence snapshots to a
+// running service, then checks that the service ended with exactly the
+// sessions an independent model computes from the same snapshots.
+//   npx tsx test/scan-loop.ts URL [--token T] [--rounds N] [--interval S] [--grace M]
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+
+export interface LoopOptions {
+  baseUrl: string;
+  token?: string | undefined;
+  rounds: number;
+  /** Seconds between snapshots in real time; 0 posts them at once. */
+  intervalSeconds: number;
+  /** Simulated seconds between snapshot instants. */
+  stepSeconds: number;
+  graceMinutes: number;
+  devices: number;
+  seed: number;
+  /** The instant of the first snapshot; the last one must not lie in the future. */
+  start: number;
+}
+
+interface ModelSession {
+  mac: string;
+  start: number;
+  end: number | null;
+}
+
+/** Computes the sessions a snapshot sequence leaves, by the snapshot rules. */
+export function modelSessions(
+  snapshots: Array<{ at: number; present: string[] }>,
+  graceMinutes: number,
+): ModelSession[] {
+  const sessions: ModelSession[] = [];
+  const open = new Map<string, ModelSession>();
+  const lastSeen = new Map<string, number>();
+  for (const { at, present } of snapshots) {
+    for (const mac of present) {
+      if (!open.has(mac)) {
+        const session = { mac, start: at, end: null };
+        sessions.push(session);
+        open.set(mac, session);
+      }
+      lastSeen.set(mac, at);
+    }
+    for (const [mac, session] of open) {
+      if (present.includes(mac)) continue;
+      const seen = lastSeen.get(mac)!;
+      if (graceMinutes === 0) {
+        session.end = at;
+      } else if (seen + graceMinutes * 60_000 <= at) {
+        session.end = seen > session.start ? seen : at;
+      } else {
+        continue;
+      }
+      open.delete(mac);
+    }
+  }
+  return sessions;
+}
+
+/** A small deterministic generator (mulberry32), so a seed repeats a run. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+async function call(options: LoopOptions, method: string, path: string, body?: unknown) {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(new URL(path, options.baseUrl), {
+    method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = await response.json() as any;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${json.message}`);
+  return json;
+}
+
+export interface LoopResult {
+  expected: string[];
+  actual: string[];
+  source: string;
+}
+
+/** Runs the loop and returns both session lists as comparable lines. */
+export async function runScanLoop(options: LoopOptions): Promise<LoopResult> {
+  const random = generator(options.seed);
+  const prefix = `02:${randomBytes(2).toString('hex').match(/../g)!.join(':')}`.toUpperCase();
+  const macs = Array.from({ length: options.devices }, (_, index) =>
+    `${prefix}:00:00:${index.toString(16).padStart(2, '0').toUpperCase()}`);
+  const source = `loop-${prefix.replaceAll(':', '')}`;
+  const snapshots: Array<{ at: number; present: string[] }> = [];
+
+  for (let round = 0; round < options.rounds; round++) {
+    const at = options.start + round * options.stepSeconds * 1000;
+    const present = macs.filter(() => random() < 0.6);
+    snapshots.push({ at, present });
+    await call(options, 'POST', '/events/scan', {
+      source,
+      scanned_at: new Date(at).toISOString(),
+      devices: present.map((mac) => ({ mac, ip: `10.9.0.${macs.indexOf(mac) + 1}` })),
+    });
+    if (options.intervalSeconds > 0) {
+      await new Promise((resolve) => setTimeout(resolve, options.intervalSeconds * 1000));
+    }
+  }
+
+  const format = (mac: string, start: string | number, end: string | number | null) =>
+    `${mac} ${new Date(start).toISOString()} ${end === null ? 'open' : new Date(end).toISOString()}`;
+  const expected = modelSessions(snapshots, options.graceMinutes)
+    .map((session) => format(session.mac, session.start, session.end)).sort();
+  const actual: string[] = [];
+  for (const mac of macs) {
+    const list = await call(options, 'GET', `/sessions/list?mac=${mac}`);
+    for (const session of list.sessions) {
+      actual.push(format(mac, session.ses_ConnectionTime, session.ses_DisconnectionTime));
+    }
+  }
+  return { expected, actual: actual.sort(), source };
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      token: { type: 'string' },
+      rounds: { type: 'string', default: '20' },
+      interval: { type: 'string', default: '3' },
+      grace: { type: 'string', default: '0' },
+      devices: { type: 'string', default: '8' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  const rounds = Number(values.rounds);
+  const interval = Number(values.interval);
+  const result = await runScanLoop({
+    baseUrl: positionals[0] ?? 'http://127.0.0.1:3000',
+    token: values.token ?? process.env.API_TOKEN,
+    rounds,
+    intervalSeconds: interval,
+    stepSeconds: Math.max(interval, 1),
+    graceMinutes: Number(values.grace),
+    devices: Number(values.devices),
+    seed: Number(values.seed),
+    start: Date.now() - rounds * Math.max(interval, 1) * 1000,
+  });
+  const same = JSON.stringify(result.expected) === JSON.stringify(result.actual);
+  console.log(`${result.source}: ${result.actual.length} sessions, ` +
+    `${same ? 'exactly as the model computes' : 'DIFFERENT from the model'}`);
+  if (!same) {
+    console.log('expected:\n  ' + result.expected.join('\n  '));
+    console.log('actual:\n  ' + result.actual.join('\n  '));
+    process.exitCode = 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
