@@ -42,6 +42,7 @@ import database from './plugins/database.js';
 import errors, { clientErrorHandler, frameworkErrorHandler } from './plugins/errors.js';
 import health from './plugins/health.js';
 import openapi from './plugins/openapi.js';
+import retention from './plugins/retention.js';
 import eventRoutes from './routes/events/index.js';
 import sessionRoutes from './routes/sessions/index.js';
 import { type Instant, nowInstant } from './sessions/time.js';
@@ -194,6 +195,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(errors);
   await app.register(database, { database: options.database });
   await app.register(auth, { token: config.API_TOKEN });
+  await app.register(retention);
 
   await app.register(health);
   await app.register(sessionRoutes);

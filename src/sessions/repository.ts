@@ -216,6 +216,29 @@ export async function latestBoundary(db: Executor, mac: string): Promise<Instant
   return row?.latest_us == null ? null : instantFromDatabase(row.latest_us);
 }
 
+export interface PruneResult {
+  sessions: number;
+  events: number;
+}
+
+/**
+ * Deletes sessions that ended before the cutoff and standalone events older
+ * than it. An open session, or one that ends after the cutoff, stays however
+ * old its start.
+ */
+export async function pruneBefore(db: Executor, cutoff: Instant): Promise<PruneResult> {
+  const before = timestamptz(cutoff);
+  const sessions = await db
+    .deleteFrom('sessions')
+    .where(sql<boolean>`not upper_inf(period) and upper(period) < ${before}`)
+    .executeTakeFirst();
+  const events = await db
+    .deleteFrom('events')
+    .where(sql<boolean>`event_time < ${before}`)
+    .executeTakeFirst();
+  return { sessions: Number(sessions.numDeletedRows), events: Number(events.numDeletedRows) };
+}
+
 /** Serialises snapshots of one scanner source until the transaction ends. */
 export async function lockSource(trx: Transaction<Database>, source: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`source:${source}`}, 0))`.execute(trx);
