@@ -121,3 +121,19 @@ export const ScanResponseSchema = Type.Object(
   },
   { $id: 'ScanResponse' },
 );
+
+export const NetAlertXResponseSchema = Type.Object(
+  {
+    success: Type.Literal(true),
+    message: Type.String({ examples: ['NetAlertX notification applied'] }),
+    applied: Type.Object({
+      opened: Count, closed: Count, filled: Count, recorded: Count,
+    }, { description: 'Events applied, by what they did' }),
+    present: Type.Integer({ minimum: 0, description: 'Events already applied before' }),
+    skipped: Type.Array(Type.Object({
+      record: Type.Integer({ description: 'Position of the row in the notification' }),
+      reason: Type.String(),
+    })),
+  },
+  { $id: 'NetAlertXResponse' },
+);

@@ -16,6 +16,7 @@ import {
   CreateEventBodySchema,
   CreateEventResponseSchema,
   EventListResponseSchema,
+  NetAlertXResponseSchema,
   ScanBodySchema,
   ScanEventSchema,
   ScanResponseSchema,
@@ -84,6 +85,7 @@ const NAMED_SCHEMAS = [
   ScanBodySchema,
   ScanEventSchema,
   ScanResponseSchema,
+  NetAlertXResponseSchema,
 ];
 
 /** Request ids from a reverse proxy are kept when they are short and plain. */
@@ -152,6 +154,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Fastify passes a hop count through to proxy-addr, although its types omit it.
     trustProxy: (trustProxy(config) ?? false) as boolean | string | string[],
     bodyLimit: 1024 * 1024,
+    // Node would answer a request without Host with a bare 400 outside the envelope.
+    http: { requireHostHeader: false },
     routerOptions: { querystringParser: parseQueryString },
     genReqId: (request) => {
       const header = request.headers['x-request-id'];
@@ -188,6 +192,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       allowedHeaders: ['Authorization', 'Content-Type'],
       exposedHeaders: ['X-Request-Id'],
       maxAge: 600,
+      // An OPTIONS request without Origin is answered as usual, not as a bad preflight.
+      strictPreflight: false,
     });
   }
   for (const schema of NAMED_SCHEMAS) app.addSchema(schema);

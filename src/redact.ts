@@ -23,12 +23,28 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
-/** Replaces every occurrence of the secret, raw or percent-encoded, in text. */
+/** Decodes every run of percent-escapes that decodes, and leaves the rest. */
+function decodeLoosely(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/** Tells whether text holds the secret, raw or in any percent-encoding. */
+export function containsSecret(text: string, secret: string | undefined): boolean {
+  return Boolean(secret) && (text.includes(secret!) || decodeLoosely(text).includes(secret!));
+}
+
+/**
+ * Replaces every occurrence of the secret in text. Text that holds it only
+ * percent-encoded is returned decoded, with the secret masked.
+ */
 export function maskSecret(text: string, secret: string | undefined): string {
-  if (!secret) return text;
-  let masked = text;
-  for (const form of new Set([secret, encodeURIComponent(secret)])) {
-    masked = masked.split(form).join('[redacted]');
-  }
-  return masked;
+  if (!secret || !containsSecret(text, secret)) return text;
+  const plain = text.includes(secret) ? text : decodeLoosely(text);
+  return plain.split(secret).join('[redacted]');
 }

@@ -40,7 +40,8 @@ function toSession(lease: DhcpdLease, now: Instant): ImportedSession | ImportPro
     ip: lease.ip,
     start: lease.starts,
     end: ongoing ? null : lease.ends,
-    additionalInfo: (lease.hostname ?? '').slice(0, MAX_INFO_LENGTH),
+    // Postgres text cannot store NUL, which a hostname escape can produce.
+    additionalInfo: (lease.hostname ?? '').replaceAll('\u0000', '').slice(0, MAX_INFO_LENGTH),
   };
 }
 

@@ -1,5 +1,6 @@
-// Parser for the dnsmasq lease file (dnsmasq.leases). It reads text only, so
-// the caller owns file access, MAC validation and turning leases into sessions.
+// Parser for the dnsmasq lease file (dnsmasq.leases). It reads text and checks
+// the shape of MAC and IP addresses, so the caller owns file access, full
+// address validation and turning leases into sessions.
 //
 // lease_update_file() in dnsmasq's src/lease.c writes one IPv4 lease per line
 // as `expiry mac ip hostname client-id`, with `*` for a missing host name or

@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../../db/connect.js';
 import { ApiError, type ErrorCode, quoteValue } from '../errors.js';
-import { maskSecret } from '../redact.js';
+import { containsSecret } from '../redact.js';
 
 interface ErrorReply {
   statusCode: number;
@@ -194,8 +194,12 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
     if (body.statusCode >= 500) {
       request.log.error({ err: error, statusCode: body.statusCode }, 'request failed');
     } else {
-      // A message quotes request values, and a client may send the token as one.
-      const reason = maskSecret(body.message, app.config.API_TOKEN);
+      // A message quotes request values, cut to 80 characters, and a client may
+      // send the token as one: such a reason is not logged at all.
+      const token = app.config.API_TOKEN;
+      const leaks = containsSecret(request.url, token)
+        || containsSecret(JSON.stringify(request.body ?? ''), token);
+      const reason = leaks ? '[withheld: the request contains the API token]' : body.message;
       request.log.info({ statusCode: body.statusCode, error: body.code, reason },
         'request rejected');
     }

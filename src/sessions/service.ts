@@ -45,13 +45,31 @@ export function createSession(
   });
 }
 
+/**
+ * Finds an open session, created by this same request, that a later session
+ * has since closed with `<missing event>`: its retry is a repeat too.
+ */
+async function findClosedOpenRepeat(
+  trx: Transaction<Database>,
+  session: NewSession,
+): Promise<SessionRow | null> {
+  if (session.end !== null) return null;
+  const stored = await repository.findSessionStartingAt(trx, session.mac, session.start);
+  const same = stored !== null
+    && stored.disconnectionType === MISSING_EVENT
+    && stored.ip === session.ip
+    && stored.connectionType === session.connectionType;
+  return same ? stored : null;
+}
+
 /** Applies the create rules inside a transaction that holds the device lock. */
 export async function createLockedSession(
   trx: Transaction<Database>,
   session: NewSession,
   zone: string,
 ): Promise<CreateResult> {
-  const repeat = await repository.findExactSession(trx, session);
+  const repeat = await repository.findExactSession(trx, session)
+    ?? await findClosedOpenRepeat(trx, session);
   if (repeat) return { session: repeat, outcome: 'repeat', closed: null };
 
   let closed: SessionRow | null = null;
@@ -76,6 +94,10 @@ export async function createLockedSession(
   return { session: created, outcome: 'created', closed };
 }
 
+/** Deletes the device's sessions under its lock, so no write interleaves. */
 export function deleteDeviceSessions(db: Kysely<Database>, mac: string): Promise<number> {
-  return repository.deleteDeviceSessions(db, mac);
+  return db.transaction().execute(async (trx) => {
+    await repository.lockDevice(trx, mac);
+    return repository.deleteDeviceSessions(trx, mac);
+  });
 }

@@ -241,6 +241,12 @@ export function nextMidnight(midnight: Instant, zoneName: string): Instant {
   );
 }
 
+/** Adds calendar days in the zone, keeping the wall time of day. */
+export function addCalendarDays(instant: Instant, days: number, zoneName: string): Instant {
+  const shifted = wallDateTime(instant, zoneName).plus({ days });
+  return instantFromMillis(shifted.toMillis()) + (instant - instantFromMillis(instantToMillis(instant)));
+}
+
 /** Parses a period such as `7 days`, case-insensitive, N from 1 to 1000. */
 export function parsePeriod(text: string): Parsed<Period> {
   const match = PERIOD_PATTERN.exec(text.trim());

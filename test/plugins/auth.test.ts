@@ -236,3 +236,12 @@ t.test('token in query string never logged', async (t) => {
   t.notOk(text.includes(TOKEN), 'log has no right token');
   t.notOk(text.includes(WRONG_TOKEN), 'log has no wrong token');
 });
+
+t.test('OPTIONS without Origin is no bad preflight', async (t) => {
+  const app = await buildTestApp(t, {
+    env: { API_TOKEN: TOKEN, CORS_ORIGINS: ALLOWED_ORIGIN },
+    database: sharedDatabase,
+  });
+  const response = await app.inject({ method: 'OPTIONS', url: '/sessions/list' });
+  t.ok(response.statusCode < 300, `status ${response.statusCode}`);
+});

@@ -51,7 +51,10 @@ function rawRequest(text: string | Buffer): Promise<string> {
 }
 
 function envelopeOf(response: string): Record<string, unknown> {
-  return JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
+  const body = response.slice(response.indexOf('\r\n\r\n') + 4);
+  // A keep-alive response may be chunked: the JSON is the line that starts with {.
+  const json = body.split('\r\n').find((line) => line.startsWith('{')) ?? body;
+  return JSON.parse(json);
 }
 
 t.test('malformed request line gets envelope', async (t) => {
@@ -152,4 +155,23 @@ t.test('delete by query with JSON type', async (t) => {
 
   const emptyMac = await send(app, 'DELETE', `/sessions/delete?mac=${mac}`, { mac: '' }, auth);
   t.equal(emptyMac.status, 200, 'an empty body mac counts as absent');
+});
+
+t.test('percent-encoded token never logged', async (t) => {
+  logLines.length = 0;
+  const encoded = [...TOKEN].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('');
+  await send(app, 'GET', `/sessions/list?x=${encoded}`, undefined, auth);
+  await send(app, 'GET', `/sessions/${encoded}`, undefined, auth);
+  await send(app, 'POST', '/sessions/create',
+    { mac: `${'A'.repeat(50)}${TOKEN}`, ip: '10.0.0.1', start_time: '2025-08-01T10:00:00' }, auth);
+  const text = logLines.join('');
+  t.match(text, /request rejected/, 'the rejections were logged');
+  t.notOk(text.includes(TOKEN), 'the token is not in the log');
+  t.notOk(text.includes(TOKEN.slice(0, 20)), 'no prefix of the token is in the log');
+});
+
+t.test('request without Host header', async (t) => {
+  const response = await rawRequest(`GET /sessions/list HTTP/1.1\r\nConnection: close\r\n\r\n`);
+  t.match(response, /^HTTP\/1\.1 401 /);
+  t.equal(envelopeOf(response).error, 'unauthorized');
 });

@@ -486,3 +486,11 @@ t.test('calendar in Europe/Berlin', async (t) => {
       ['start']);
   });
 });
+
+t.test('calendar 400 days counts local days', async (t) => {
+  // Both windows hold a fall-back change, which makes one local day 25 hours.
+  const accepted = await calendar(berlin, 'start=2025-10-01&end=2026-11-04');
+  t.equal(accepted.status, 200, '400 local days');
+  const rejected = await calendar(berlin, 'start=2025-10-01&end=2026-11-05');
+  t.equal(rejected.status, 400, '401 local days');
+});

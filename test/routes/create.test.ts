@@ -755,3 +755,33 @@ t.test('create reports unavailable database', async (t) => {
   t.equal(response.json?.error, 'database_unavailable');
   t.notOk(response.text.includes('ECONNREFUSED'), 'no driver message');
 });
+
+t.test('create retry after automatic close', async (t) => {
+  const app = await buildTestApp(t, { clock: fixedClock(NOW) });
+  const mac = randomMac();
+  const open = body(mac, '2025-08-01T10:00:00');
+  t.equal((await send(app, 'POST', '/sessions/create', open)).status, 200);
+  t.equal((await send(app, 'POST', '/sessions/create', body(mac, '2025-08-01T12:00:00'))).status, 200);
+
+  const retry = await send(app, 'POST', '/sessions/create', open);
+  t.equal(retry.status, 200, 'the retry of the first request is a repeat');
+  t.equal(retry.json.session.ses_Disconnection, '<missing event>');
+  const list = await send(app, 'GET', `/sessions/list?mac=${mac}`);
+  t.equal(list.json.sessions.length, 2, 'nothing new was stored');
+});
+
+t.test('create racing delete never fails', async (t) => {
+  const app = await buildTestApp(t, { clock: fixedClock(NOW) });
+  const mac = randomMac();
+  const statuses: number[] = [];
+  for (let round = 0; round < 25; round++) {
+    await send(app, 'POST', '/sessions/create', body(mac, '2025-08-01T08:00:00'));
+    const results = await Promise.all([
+      send(app, 'POST', '/sessions/create', body(mac, '2025-08-01T09:00:00', '2025-08-01T10:00:00')),
+      send(app, 'DELETE', `/sessions/delete?mac=${mac}`),
+    ]);
+    statuses.push(...results.map((result) => result.status));
+    await send(app, 'DELETE', `/sessions/delete?mac=${mac}`);
+  }
+  t.same(statuses.filter((status) => status >= 500), [], 'no 5xx');
+});

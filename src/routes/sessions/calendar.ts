@@ -6,10 +6,10 @@ import { invalidField, quoteValue } from '../../errors.js';
 import { toCalendarItem } from '../../sessions/format.js';
 import { readCalendarBound, readMac } from '../../sessions/input.js';
 import { listOverlappingSessions } from '../../sessions/repository.js';
+import { addCalendarDays } from '../../sessions/time.js';
 
 /** The maximum calendar window, in days. */
 export const MAX_CALENDAR_DAYS = 400;
-const MAX_WINDOW_MICROS = BigInt(MAX_CALENDAR_DAYS) * 86_400n * 1_000_000n;
 
 const calendarRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/calendar', {
@@ -38,7 +38,8 @@ const calendarRoute: FastifyPluginAsyncTypebox = async (app) => {
       throw invalidField('start', start,
         `it is after end ${quoteValue(end)}; send a start on or before end`);
     }
-    if (to - from > MAX_WINDOW_MICROS) {
+    // Calendar days of the zone, so a DST change does not shorten the limit.
+    if (to > addCalendarDays(from, MAX_CALENDAR_DAYS, zone)) {
       throw invalidField('end', end,
         `the window from ${quoteValue(start)} is longer than ${MAX_CALENDAR_DAYS} days; ` +
         'request a shorter window');
