@@ -34,13 +34,13 @@ function decodeLoosely(text: string): string {
   });
 }
 
-/** Tells whether text holds the secret, raw or in any percent-encoding. */
+/** Tells whether text contains the secret, raw or in any percent-encoding. */
 export function containsSecret(text: string, secret: string | undefined): boolean {
   return Boolean(secret) && (text.includes(secret!) || decodeLoosely(text).includes(secret!));
 }
 
 /**
- * Replaces every occurrence of the secret in text. Text that holds it only
+ * Replaces every occurrence of the secret in text. Text that contains it only
  * percent-encoded is returned decoded, with the secret masked.
  */
 export function maskSecret(text: string, secret: string | undefined): string {

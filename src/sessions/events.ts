@@ -26,8 +26,8 @@ export interface DeviceEvent {
 }
 
 /**
- * What an event did: opened or closed a session, filled an inferred
- * `<missing event>` end, recorded a standalone event, or nothing (a repeat).
+ * The effect of an event: it opened or closed a session, filled an inferred
+ * `<missing event>` end, recorded a standalone event, or changed nothing.
  */
 export type EventEffect = 'opened' | 'closed' | 'filled' | 'recorded' | 'repeat';
 
@@ -64,9 +64,9 @@ async function rejectIfOlder(
   }
 }
 
-function zeroLength(event: DeviceEvent, zone: string, what: string) {
+function zeroLength(event: DeviceEvent, zone: string, clash: string) {
   return conflict(`The ${event.type} event at ${formatWallMinute(event.at, zone)} ` +
-    `${what} of ${event.mac} at the same instant: nothing was changed.`);
+    `${clash} of ${event.mac} at the same instant: nothing was changed.`);
 }
 
 async function applyOpening(
