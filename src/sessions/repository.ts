@@ -113,6 +113,21 @@ function selectSessions(db: Executor) {
   return db.selectFrom('sessions').select(SESSION_COLUMNS);
 }
 
+/** Finds the device's first session, by id, that meets the condition. */
+async function findDeviceSession(
+  db: Executor,
+  mac: string,
+  condition: RawBuilder<boolean>,
+): Promise<SessionRow | null> {
+  const row = await selectSessions(db)
+    .where('mac', '=', mac)
+    .where(condition)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toSessionRow(row) : null;
+}
+
 /** Serialises writes for one device until the transaction ends. */
 export async function lockDevice(trx: Transaction<Database>, mac: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${mac}, 0))`.execute(trx);
@@ -135,14 +150,8 @@ export async function findExactSession(
   return row ? toSessionRow(row) : null;
 }
 
-export async function findOpenSession(db: Executor, mac: string): Promise<SessionRow | null> {
-  const row = await selectSessions(db)
-    .where('mac', '=', mac)
-    .where(sql<boolean>`upper_inf(period)`)
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? toSessionRow(row) : null;
+export function findOpenSession(db: Executor, mac: string): Promise<SessionRow | null> {
+  return findDeviceSession(db, mac, sql<boolean>`upper_inf(period)`);
 }
 
 /** Finds the newest session of the device that overlaps [start, end). */
@@ -163,47 +172,35 @@ export async function findOverlappingSession(
 }
 
 /** Finds the device's session that starts exactly at `start`, if any. */
-export async function findSessionStartingAt(
+export function findSessionStartingAt(
   db: Executor,
   mac: string,
   start: Instant,
 ): Promise<SessionRow | null> {
-  const row = await selectSessions(db)
-    .where('mac', '=', mac)
-    .where(sql<boolean>`lower(period) = ${timestamptz(start)}`)
-    .executeTakeFirst();
-  return row ? toSessionRow(row) : null;
+  return findDeviceSession(db, mac, sql<boolean>`lower(period) = ${timestamptz(start)}`);
 }
 
 /** Finds the device's closed session that ends exactly at `end`, if any. */
-export async function findSessionEndingAt(
+export function findSessionEndingAt(
   db: Executor,
   mac: string,
   end: Instant,
 ): Promise<SessionRow | null> {
-  const row = await selectSessions(db)
-    .where('mac', '=', mac)
-    .where(sql<boolean>`upper(period) = ${timestamptz(end)}`)
-    .executeTakeFirst();
-  return row ? toSessionRow(row) : null;
+  return findDeviceSession(db, mac, sql<boolean>`upper(period) = ${timestamptz(end)}`);
 }
 
 /**
  * Finds the device's session whose end is an inferred `<missing event>`
  * bound and that contains `at` after its start or ends exactly at it.
  */
-export async function findMissingEndAround(
+export function findMissingEndAround(
   db: Executor,
   mac: string,
   at: Instant,
 ): Promise<SessionRow | null> {
   const instant = timestamptz(at);
-  const row = await selectSessions(db)
-    .where('mac', '=', mac)
-    .where('event_type_disconnection', '=', MISSING_EVENT)
-    .where(sql<boolean>`lower(period) < ${instant} and upper(period) >= ${instant}`)
-    .executeTakeFirst();
-  return row ? toSessionRow(row) : null;
+  return findDeviceSession(db, mac, sql<boolean>`event_type_disconnection = ${MISSING_EVENT}
+    and lower(period) < ${instant} and upper(period) >= ${instant}`);
 }
 
 /** Returns the device's latest recorded session bound, or null without sessions. */
