@@ -130,6 +130,38 @@ function conflictReason(error: unknown): string | null {
   return null;
 }
 
+/** Sessions per statement of the bulk path. */
+const BULK_BATCH = 5_000;
+
+/**
+ * Imports sessions many per statement: the bulk path for seeding and first
+ * imports. Only devices without stored sessions take it. Their sessions, and
+ * a batch that still conflicts, go through importSessions, so the result is
+ * the same as on the one-by-one path.
+ */
+export async function importSessionsBulk(
+  db: Kysely<Database>,
+  sessions: ImportedSession[],
+  zone: string,
+  report: ImportReport = emptyReport(),
+): Promise<ImportReport> {
+  const merged = mergeRenewals(sessions);
+  for (let offset = 0; offset < merged.length; offset += BULK_BATCH) {
+    const batch = merged.slice(offset, offset + BULK_BATCH);
+    const stored = await repository.devicesWithSessions(db, [...new Set(batch.map((s) => s.mac))]);
+    const fresh = batch.filter((session) => !stored.has(session.mac));
+    const known = batch.filter((session) => stored.has(session.mac));
+    try {
+      report.created += await repository.insertSessionsBulk(db, fresh.map(toNewSession));
+    } catch (error) {
+      if (conflictReason(error) === null) throw error;
+      known.push(...fresh);
+    }
+    if (known.length > 0) await importSessions(db, known, zone, report);
+  }
+  return report;
+}
+
 /**
  * Imports sessions one device transaction at a time. A session that
  * conflicts with stored ones is skipped and reported; other errors stop the

@@ -352,6 +352,40 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
 }
 
 /**
+ * Inserts many sessions in one statement from parallel arrays. The
+ * exclusion constraint still rejects the whole statement on any overlap.
+ */
+export async function insertSessionsBulk(db: Executor, sessions: NewSession[]): Promise<number> {
+  if (sessions.length === 0) return 0;
+  const column = <T>(read: (session: NewSession) => T) => sessions.map(read);
+  const result = await sql`
+    insert into sessions (mac, ip, period, event_type_connection,
+      event_type_disconnection, additional_info, source)
+    select mac, ip, tstzrange(starts, ends, '[)'), connection, disconnection, info, source
+    from unnest(
+      ${column((s) => s.mac)}::text[],
+      ${column((s) => s.ip)}::inet[],
+      ${column((s) => toSqlInstant(s.start))}::timestamptz[],
+      ${column((s) => (s.end === null ? null : toSqlInstant(s.end)))}::timestamptz[],
+      ${column((s) => s.connectionType)}::text[],
+      ${column((s) => (s.end === null ? null : s.disconnectionType))}::text[],
+      ${column((s) => s.additionalInfo)}::text[],
+      ${column((s) => s.source ?? null)}::text[]
+    ) as rows (mac, ip, starts, ends, connection, disconnection, info, source)
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/** Returns which of the MACs have at least one stored session. */
+export async function devicesWithSessions(db: Executor, macs: string[]): Promise<Set<string>> {
+  if (macs.length === 0) return new Set();
+  const result = await sql<{ mac: string }>`
+    select distinct mac from sessions where mac = any(${macs}::text[])
+  `.execute(db);
+  return new Set(result.rows.map((row) => row.mac));
+}
+
+/**
  * Sets the end of a session and its disconnection type; a null end reopens
  * it. The exclusion constraint rejects an end that reaches the next session.
  */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { importSessions } from '../../src/import/apply.js';
+import { importSessions, importSessionsBulk } from '../../src/import/apply.js';
 import { sessionsFromDhcpdLeases } from '../../src/import/dhcpd-sessions.js';
 import { listSessions } from '../../src/sessions/repository.js';
 import { type Instant, instantFromMillis } from '../../src/sessions/time.js';
@@ -181,4 +181,28 @@ t.test('import command prints counts', async (t) => {
     .catch((error: { code: number; stderr: string }) => error);
   t.equal((wrong as { code: number }).code, 2, 'an unknown format exits with 2');
   t.match((wrong as { stderr: string }).stderr, /Usage: npm run import/);
+});
+
+t.test('bulk path matches one by one', async (t) => {
+  const bulk = await openTestDatabase(t);
+  const single = await openTestDatabase(t);
+  const mac = '02:00:00:00:20:01';
+  const stored = '02:00:00:00:20:02';
+  const text = lease({ ip: '192.0.2.30', mac, starts: '2025-08-01T08:00:00Z', ends: '2025-08-01T09:00:00Z' })
+    + lease({ ip: '192.0.2.30', mac, starts: '2025-08-01T08:30:00Z', ends: '2025-08-01T09:30:00Z' })
+    + lease({ ip: '192.0.2.31', mac: stored, starts: '2025-08-01T09:00:00Z', ends: '2025-08-01T10:00:00Z' });
+  const { sessions } = sessionsFromDhcpdLeases(text, now);
+  const earlier = lease({ ip: '192.0.2.31', mac: stored, starts: '2025-08-01T08:00:00Z', ends: '2025-08-01T09:00:00Z' });
+  for (const db of [bulk.db, single.db]) {
+    await importSessions(db, sessionsFromDhcpdLeases(earlier, now).sessions, 'UTC');
+  }
+
+  const bulkReport = await importSessionsBulk(bulk.db, sessions, 'UTC');
+  const singleReport = await importSessions(single.db, sessions, 'UTC');
+  t.same(bulkReport, singleReport, 'the same counts');
+  const rows = async (db: typeof bulk.db) => (await listSessions(db, { now }))
+    .map((row) => `${row.mac} ${row.start} ${row.end}`);
+  t.same(await rows(bulk.db), await rows(single.db), 'the same sessions');
+  t.equal((await listSessions(bulk.db, { mac: stored, now })).length, 1,
+    'a device with stored sessions is extended, not given a second session');
 });
