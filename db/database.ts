@@ -32,6 +32,7 @@ export interface PresenceTable {
   mac: string;
   ip: string | null;
   last_seen: Date;
+  missed_at: Date | null;
 }
 
 export interface ScanSourcesTable {

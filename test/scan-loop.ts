@@ -34,6 +34,7 @@ export function modelSessions(
   const sessions: ModelSession[] = [];
   const open = new Map<string, ModelSession>();
   const lastSeen = new Map<string, number>();
+  const firstMissed = new Map<string, number>();
   for (const { at, present } of snapshots) {
     for (const mac of present) {
       if (!open.has(mac)) {
@@ -42,6 +43,7 @@ export function modelSessions(
         open.set(mac, session);
       }
       lastSeen.set(mac, at);
+      firstMissed.delete(mac);
     }
     for (const [mac, session] of open) {
       if (present.includes(mac)) continue;
@@ -49,8 +51,10 @@ export function modelSessions(
       if (graceMinutes === 0) {
         session.end = at;
       } else if (seen + graceMinutes * 60_000 <= at) {
-        session.end = seen > session.start ? seen : at;
+        // Seen once only: the close falls at the first snapshot that missed it.
+        session.end = seen > session.start ? seen : firstMissed.get(mac) ?? at;
       } else {
+        if (!firstMissed.has(mac)) firstMissed.set(mac, at);
         continue;
       }
       open.delete(mac);
@@ -145,11 +149,13 @@ async function main(): Promise<void> {
     token: values.token ?? process.env.API_TOKEN,
     rounds,
     intervalSeconds: interval,
-    stepSeconds: Math.max(interval, 1),
+    // Snapshot instants advance three minutes a round, so a grace period of
+    // minutes takes effect within a short run.
+    stepSeconds: 180,
     graceMinutes: Number(values.grace),
     devices: Number(values.devices),
     seed: Number(values.seed),
-    start: Date.now() - rounds * Math.max(interval, 1) * 1000,
+    start: Date.now() - rounds * 180 * 1000,
   });
   const same = JSON.stringify(result.expected) === JSON.stringify(result.actual);
   console.log(`${result.source}: ${result.actual.length} sessions, ` +

@@ -20,6 +20,8 @@ export interface SessionRow {
   connectionType: string;
   disconnectionType: string | null;
   additionalInfo: string;
+  /** The scanner that opened the session; null for sessions written whole. */
+  source: string | null;
 }
 
 export interface NewSession {
@@ -65,6 +67,7 @@ interface RawSessionRow {
   event_type_connection: string;
   event_type_disconnection: string | null;
   additional_info: string;
+  source: string | null;
 }
 
 function timestamptz(instant: Instant): RawBuilder<Date> {
@@ -94,6 +97,7 @@ const SESSION_COLUMNS = [
   'event_type_connection',
   'event_type_disconnection',
   'additional_info',
+  'source',
 ] as const;
 
 function toSessionRow(raw: RawSessionRow): SessionRow {
@@ -106,6 +110,7 @@ function toSessionRow(raw: RawSessionRow): SessionRow {
     connectionType: raw.event_type_connection,
     disconnectionType: raw.event_type_disconnection,
     additionalInfo: raw.additional_info,
+    source: raw.source,
   };
 }
 
@@ -113,7 +118,10 @@ function selectSessions(db: Executor) {
   return db.selectFrom('sessions').select(SESSION_COLUMNS);
 }
 
-/** Finds the device's first session, by id, that meets the condition. */
+/**
+ * Finds the device's session that meets the condition. Each caller's
+ * condition matches at most one session, because sessions never overlap.
+ */
 async function findDeviceSession(
   db: Executor,
   mac: string,
@@ -122,7 +130,6 @@ async function findDeviceSession(
   const row = await selectSessions(db)
     .where('mac', '=', mac)
     .where(condition)
-    .orderBy('id')
     .limit(1)
     .executeTakeFirst();
   return row ? toSessionRow(row) : null;
@@ -275,15 +282,51 @@ export async function listOpenSessionsOfSource(
   return rows.map(toSessionRow);
 }
 
-/** Returns when a source last saw a device, or null when it never did. */
-export async function lastSeen(db: Executor, source: string, mac: string): Promise<Instant | null> {
+export interface Presence {
+  ip: string | null;
+  lastSeen: Instant;
+  /** The first snapshot that missed the device since it was last seen. */
+  missedAt: Instant | null;
+}
+
+/** Returns what a source last saw of a device, or null when it never did. */
+export async function findPresence(
+  db: Executor,
+  source: string,
+  mac: string,
+): Promise<Presence | null> {
   const row = await db
     .selectFrom('presence')
-    .select(epochMicros(sql`last_seen`).as('seen_us'))
+    .select([
+      sql<string | null>`host(ip)`.as('ip'),
+      epochMicros(sql`last_seen`).as('seen_us'),
+      epochMicros(sql`missed_at`).as('missed_us'),
+    ])
     .where('source', '=', source)
     .where('mac', '=', mac)
     .executeTakeFirst();
-  return row ? instantFromDatabase(row.seen_us) : null;
+  if (!row) return null;
+  return {
+    ip: row.ip,
+    lastSeen: instantFromDatabase(row.seen_us),
+    missedAt: row.missed_us === null ? null : instantFromDatabase(row.missed_us),
+  };
+}
+
+/** Records the first snapshot that missed a device, unless one is recorded. */
+export async function markMissed(
+  db: Executor,
+  source: string,
+  mac: string,
+  at: Instant,
+): Promise<void> {
+  await db
+    .updateTable('presence')
+    .set({ missed_at: timestamptz(at) })
+    .where('source', '=', source)
+    .where('mac', '=', mac)
+    .where('missed_at', 'is', null)
+    .execute();
 }
 
 /** Records that a source saw a device at an instant. */
@@ -296,9 +339,9 @@ export async function markSeen(
 ): Promise<void> {
   await db
     .insertInto('presence')
-    .values({ source, mac, ip, last_seen: timestamptz(at) })
+    .values({ source, mac, ip, last_seen: timestamptz(at), missed_at: null })
     .onConflict((conflict) => conflict.columns(['source', 'mac']).doUpdateSet({
-      ip: sql`excluded.ip`, last_seen: sql`excluded.last_seen`,
+      ip: sql`excluded.ip`, last_seen: sql`excluded.last_seen`, missed_at: null,
     }))
     .execute();
 }

@@ -53,11 +53,16 @@ async function applyPresent(
   if (!open) {
     const known = await repository.isKnownDevice(trx, device.mac);
     event = deviceEvent(snapshot, device, known ? 'Connected' : 'New Device');
-  } else if (device.ip !== null && open.ip !== device.ip) {
-    event = {
-      ...deviceEvent(snapshot, device, 'IP Changed'),
-      additionalInfo: `Previous IP: ${open.ip ?? ''}`,
-    };
+  } else {
+    // The IP this source saw last, so one change gives one event.
+    const presence = await repository.findPresence(trx, snapshot.source, device.mac);
+    const previous = presence?.ip ?? open.ip;
+    if (device.ip !== null && previous !== device.ip) {
+      event = {
+        ...deviceEvent(snapshot, device, 'IP Changed'),
+        additionalInfo: `Previous IP: ${previous ?? ''}`,
+      };
+    }
   }
   await repository.markSeen(trx, snapshot.source, device.mac, device.ip, snapshot.at);
   if (!event) return null;
@@ -68,20 +73,27 @@ async function applyPresent(
 /**
  * Closes a session whose device the snapshot misses: at the snapshot without
  * a grace period, else once the grace has passed, dated at the last snapshot
- * that saw the device. A device seen by one snapshot only has no later
- * sighting, so its session closes at the snapshot that first misses it.
+ * that saw the device. A device seen by one snapshot only has no sighting
+ * after its start, so its session closes at the first snapshot that missed it.
  */
 async function applyAbsent(
   trx: Transaction<Database>,
   snapshot: Snapshot,
-  session: SessionRow,
+  candidate: SessionRow,
   options: ScanOptions,
 ): Promise<ScanEvent | null> {
+  // Read again under the device lock: another writer may have closed it.
+  const session = await repository.findOpenSession(trx, candidate.mac);
+  if (!session || session.id !== candidate.id || session.source !== snapshot.source) return null;
   let end = snapshot.at;
   if (options.graceMinutes > 0) {
-    const seen = await repository.lastSeen(trx, snapshot.source, session.mac) ?? session.start;
-    if (addMinutes(seen, options.graceMinutes) > snapshot.at) return null;
-    if (seen > session.start) end = seen;
+    const presence = await repository.findPresence(trx, snapshot.source, session.mac);
+    const seen = presence?.lastSeen ?? session.start;
+    if (addMinutes(seen, options.graceMinutes) > snapshot.at) {
+      await repository.markMissed(trx, snapshot.source, session.mac, snapshot.at);
+      return null;
+    }
+    end = seen > session.start ? seen : presence?.missedAt ?? snapshot.at;
   }
   const event = { ...deviceEvent(snapshot, session, 'Disconnected'), at: end };
   const result = await applyLockedEvent(trx, event, options.zone);

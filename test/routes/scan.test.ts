@@ -128,3 +128,39 @@ for (const graceMinutes of [0, 10]) {
     t.same(result.actual, result.expected);
   });
 }
+
+t.test('scan grace closes one sighting early', async (t) => {
+  const source = `once-${randomMac()}`;
+  const mac = randomMac();
+  await scan(graceApp, source, '2025-08-01T11:00:00Z', [[mac]]);
+  await scan(graceApp, source, '2025-08-01T11:01:00Z', []);
+  await scan(graceApp, source, '2025-08-01T11:05:00Z', []);
+  const late = await scan(graceApp, source, '2025-08-01T11:20:00Z', []);
+  t.same(late.json.events.map((event: any) => event.event_time), ['2025-08-01T11:01:00+00:00'],
+    'a device seen once closes at the first snapshot that missed it');
+});
+
+t.test('scan reports one IP change once', async (t) => {
+  const source = `ip-${randomMac()}`;
+  const mac = randomMac();
+  await scan(app, source, '2025-08-01T12:00:00Z', [[mac, '10.3.0.1']]);
+  const types: string[] = [];
+  for (const minute of ['01', '02', '03']) {
+    const response = await scan(app, source, `2025-08-01T12:${minute}:00Z`, [[mac, '10.3.0.2']]);
+    types.push(...response.json.events.map((event: any) => event.event_type));
+  }
+  t.same(types, ['IP Changed']);
+});
+
+t.test('scan leaves a session the events API reopened', async (t) => {
+  const source = `reopen-${randomMac()}`;
+  const mac = randomMac();
+  await scan(app, source, '2025-08-01T13:00:00Z', [[mac, '10.0.0.1']]);
+  const reopened = await send(app, 'POST', `/events/create/${mac}`,
+    { event_type: 'Connected', event_time: '2025-08-01T13:05:00Z' });
+  t.equal(reopened.status, 200);
+  const missing = await scan(app, source, '2025-08-01T13:10:00Z', []);
+  t.same(missing.json.events, [], 'the snapshot closes no session of another writer');
+  const [newest] = await sessionsOf(app, mac);
+  t.equal(newest, '2025-08-01T13:05:00+00:00..open', 'the reopened session stays open');
+});
