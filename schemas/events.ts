@@ -130,10 +130,11 @@ export const NetAlertXResponseSchema = Type.Object(
       opened: Count, closed: Count, filled: Count, recorded: Count,
     }, { description: 'Events applied, by what they did' }),
     present: Type.Integer({ minimum: 0, description: 'Events already applied before' }),
+    skippedCount: Type.Integer({ minimum: 0, description: 'Rows skipped in all' }),
     skipped: Type.Array(Type.Object({
       record: Type.Integer({ description: 'Position of the row in the notification' }),
       reason: Type.String(),
-    })),
+    }), { description: 'The first 100 skipped rows and why' }),
   },
   { $id: 'NetAlertXResponse' },
 );

@@ -70,6 +70,12 @@ const IMPORTERS: Record<Format, Importer> = {
 
   async dnsmasq(db, text, config) {
     const parsed = parseDnsmasqLeases(text);
+    // A file with no readable lease line is no snapshot: applying it would
+    // mark every dnsmasq device absent.
+    if (parsed.leases.length === 0 && parsed.skipped.length > 0) {
+      return ['nothing applied: no line is a dnsmasq lease; check the file',
+        ...problemLines(parsed.skipped)];
+    }
     const { snapshot, problems } = snapshotFromDnsmasq(parsed.leases, nowInstant());
     const events = await applySnapshot(db, snapshot, {
       zone: config.TIMEZONE, graceMinutes: config.DOWN_GRACE_MINUTES,

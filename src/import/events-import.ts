@@ -55,12 +55,23 @@ export async function importEvents(
       if (result.effect === 'repeat') report.present++;
       else report.applied[result.effect]++;
     } catch (error) {
-      if (!(error instanceof ApiError) || error.statusCode !== 409) throw error;
+      const reason = rejectionReason(error);
+      if (reason === null) throw error;
       report.skipped++;
-      report.problems.push({ line: event.line, reason: error.message });
+      report.problems.push({ line: event.line, reason });
     }
   }
   return report;
+}
+
+/** Returns why the history or the database rejected an event, or null for other errors. */
+function rejectionReason(error: unknown): string | null {
+  if (error instanceof ApiError && error.statusCode < 500) return error.message;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
+    return 'a value is out of the range the database stores';
+  }
+  return null;
 }
 
 function readDevice(
@@ -89,8 +100,8 @@ function event(
   source: string,
   additionalInfo = '',
 ): ImportedEvent {
-  // Postgres text cannot store NUL characters.
-  const info = additionalInfo.replaceAll('\u0000', '');
+  // Postgres text cannot store NUL characters, and additional_info holds 250.
+  const info = additionalInfo.replaceAll('\u0000', '').slice(0, 250);
   return { line, ...device, type, at, additionalInfo: info, pendingAlert: false, source };
 }
 
@@ -98,6 +109,9 @@ function compareRows(a: ZeekDhcpRow, b: ZeekDhcpRow): number {
   if (a.ts === b.ts) return a.line - b.line;
   return a.ts < b.ts ? -1 : 1;
 }
+
+/** Ten years: no DHCP lease runs longer in practice. */
+const MAX_LEASE_SECONDS = 10 * 365 * 86_400;
 
 interface LeaseState {
   device: { mac: string; ip: string | null };
@@ -120,16 +134,26 @@ export function eventsFromZeek(
   const problems: ImportProblem[] = [];
   const open = new Map<string, LeaseState>();
   const sorted = [...rows].sort(compareRows);
+  const latest = addMinutes(now, MAX_FUTURE_MINUTES);
   for (const row of sorted) {
     const device = readDevice(row.line, row.mac, row.ip, problems);
     if (!device) continue;
+    if (row.ts > latest) {
+      problems.push({ line: row.line, reason: 'ts lies in the future; sessions record what happened' });
+      continue;
+    }
+    const leaseSeconds = row.leaseSeconds ?? 0;
+    if (!Number.isFinite(leaseSeconds) || leaseSeconds < 0 || leaseSeconds > MAX_LEASE_SECONDS) {
+      problems.push({ line: row.line, reason: `lease_time ${row.leaseSeconds} is out of range` });
+      continue;
+    }
     const state = open.get(device.mac);
     if (state && state.expectedEnd < row.ts) {
       events.push(event(state.line, state.device, 'Disconnected', state.expectedEnd, source));
       open.delete(device.mac);
     }
     if (row.messageTypes.includes('ACK')) {
-      const lease = BigInt(Math.round((row.leaseSeconds ?? 0) * 1_000_000));
+      const lease = BigInt(Math.round(leaseSeconds * 1_000_000));
       const current = open.get(device.mac);
       if (current) {
         current.expectedEnd = row.ts + lease;

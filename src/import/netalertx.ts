@@ -54,7 +54,9 @@ const TYPE_KEYS = ['Event Type', 'eve_EventType'];
 const NAME_KEYS = ['Device name', 'devName'];
 const COMMENT_KEYS = ['Comments'];
 const INFO_SEPARATOR = '; ';
-const MAC_PATTERN = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
+// Colon or dash pairs, Cisco dots or bare hex, as the service accepts them.
+const MAC_PATTERN =
+  /^(?:[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}|[0-9a-f]{4}(?:\.[0-9a-f]{4}){2}|[0-9a-f]{12})$/i;
 const IPV4_PATTERN = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const IPV6_PATTERN = /^(?=.*:)[0-9a-f:.]{2,}$/i;
 const JSON_PAYLOAD_HINT = 'expected a body that NetAlertX sends with WEBHOOK_PAYLOAD set to json';

@@ -6,7 +6,7 @@ import type { Database } from '../../db/database.js';
 import { conflict } from '../errors.js';
 import * as repository from './repository.js';
 import { MISSING_EVENT, type SessionRow } from './repository.js';
-import { addMinutes, formatWallMinute, type Instant } from './time.js';
+import { addMinutes, formatWallMinute, type Instant, MIN_INSTANT } from './time.js';
 
 export const OPENING_TYPES = ['Connected', 'New Device', 'Down Reconnected'];
 export const CLOSING_TYPES = ['Disconnected', 'Device Down'];
@@ -131,7 +131,8 @@ async function insertOrphanSession(
   zone: string,
 ): Promise<SessionRow> {
   const previous = await repository.latestBoundary(trx, event.mac);
-  const lookback = addMinutes(event.at, -ORPHAN_LOOKBACK_MINUTES);
+  const earliest = addMinutes(event.at, -ORPHAN_LOOKBACK_MINUTES);
+  const lookback = earliest < MIN_INSTANT ? MIN_INSTANT : earliest;
   const start = previous !== null && previous > lookback ? previous : lookback;
   if (start >= event.at) throw zeroLength(event, zone, 'follows a session end');
   return repository.insertSession(trx, {

@@ -188,7 +188,7 @@ export function parseInstant(text: string, zoneName: string): Parsed<Instant> {
 }
 
 /** The instants Postgres and this service handle: years 1 to 9999 in UTC. */
-const MIN_INSTANT = instantFromMillis(wallMillis({
+export const MIN_INSTANT = instantFromMillis(wallMillis({
   year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0,
 }));
 const MAX_INSTANT = instantFromMillis(wallMillis({

@@ -86,6 +86,52 @@ t.test('netalertx webhook endpoint applies rows', async (t) => {
   t.ok(bad.json.skipped.length >= 1, 'and says why');
 });
 
+t.test('zeek rows out of range are skipped', async (t) => {
+  const header = ['#separator \\x09', '#unset_field\t-',
+    '#fields\tts\tmac\tassigned_addr\tlease_time\tmsg_types\thost_name'];
+  const text = [...header,
+    `1751364000.000000\t02:00:00:00:40:01\t192.0.2.60\t60.000000\tACK\t${'h'.repeat(1000)}`,
+    '4102444800.000000\t02:00:00:00:40:02\t192.0.2.61\t60.000000\tACK\t-',
+    `1751364000.000000\t02:00:00:00:40:03\t192.0.2.62\t${'9'.repeat(400)}.0\tACK\t-`,
+  ].join('\n');
+  const parsed = parseZeekDhcpLog(text);
+  const { events, problems } = eventsFromZeek(parsed.rows, now);
+  const reasons = [...parsed.skipped, ...problems].map((problem) => problem.reason).join(' | ');
+  t.match(reasons, /lies in the future/, 'a future ts is reported');
+  t.match(reasons, /lease_time/, 'an endless lease is reported');
+  const report = await importEvents(app.database.db, events, 'UTC');
+  t.equal(report.applied.opened, 1, 'the usable row still imports');
+  const list = await send(app, 'GET', '/sessions/list?mac=02:00:00:00:40:01');
+  t.equal(list.json.sessions[0].ses_Info.length, 250, 'a long host name is cut to 250');
+});
+
+t.test('netalertx bad rows do not stop the rest', async (t) => {
+  const body = {
+    attachments: [{
+      text: {
+        down_devices: [
+          { eve_MAC: '02:00:00:00:50:01', eve_IP: '192.0.2.70', eve_DateTime: '0001-01-01 00:10:00Z' },
+          { eve_MAC: '0200.0000.5002', eve_IP: '192.0.2.71', eve_DateTime: '2025-07-01 10:00:00' },
+        ],
+      },
+    }],
+  };
+  const response = await send(app, 'POST', '/events/netalertx', body);
+  t.equal(response.status, 200);
+  t.equal(response.json.applied.closed, 2, 'both rows apply');
+  t.equal(response.json.skippedCount, 0);
+  const list = await send(app, 'GET', '/sessions/list?mac=02:00:00:00:50:02');
+  t.equal(list.json.sessions.length, 1, 'the Cisco-dotted MAC is accepted');
+});
+
+t.test('dnsmasq junk applies no snapshot', async (t) => {
+  const folder = new URL('../fixtures/', import.meta.url);
+  t.ok(existsSync(folder), 'fixtures exist');
+  const { leases, skipped } = parseDnsmasqLeases('\u0000\u0001 not a lease\nnope\n');
+  t.equal(leases.length, 0);
+  t.ok(skipped.length > 0, 'the junk lines are reported');
+});
+
 const SAMPLE = new URL('../../../shared/data/real/netalertx_webhook_json_sample.json', import.meta.url);
 
 t.test('netalertx sample keeps its offsets', { skip: existsSync(SAMPLE) ? false : 'sample missing' },

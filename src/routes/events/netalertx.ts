@@ -6,6 +6,9 @@ import { refTo } from '../../../schemas/ref.js';
 import { eventsFromNetAlertX, importEvents } from '../../import/events-import.js';
 import { parseNetAlertXWebhook } from '../../import/netalertx.js';
 
+/** Skipped rows listed in a response; skippedCount counts them all. */
+const MAX_LISTED_SKIPS = 100;
+
 const netalertxRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/events/netalertx', {
     schema: {
@@ -44,7 +47,8 @@ const netalertxRoute: FastifyPluginAsyncTypebox = async (app) => {
       message: 'NetAlertX notification applied',
       applied: report.applied,
       present: report.present,
-      skipped,
+      skippedCount: skipped.length,
+      skipped: skipped.slice(0, MAX_LISTED_SKIPS),
     };
   });
 };
