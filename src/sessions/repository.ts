@@ -520,6 +520,12 @@ export async function listOverlappingSessions(
   db: Executor,
   filter: OverlapFilter,
 ): Promise<SessionRow[]> {
+  const rows = await overlappingSessionsQuery(db, filter).execute();
+  return rows.map(toSessionRow);
+}
+
+/** Builds the overlap query; exported so that tests can check its plan. */
+export function overlappingSessionsQuery(db: Executor, filter: OverlapFilter) {
   const { from, to } = filter.window;
   let query = selectSessions(db)
     .where(sql<boolean>`period && ${periodRange(from, to)}`)
@@ -531,8 +537,7 @@ export async function listOverlappingSessions(
       eb('event_type_disconnection', '=', MISSING_EVENT),
     ]));
   }
-  const rows = await query.orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc').execute();
-  return rows.map(toSessionRow);
+  return query.orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc');
 }
 
 export type EventFilter = 'all' | 'voided' | 'new' | 'down';
