@@ -155,7 +155,7 @@ export async function importSessionsBulk(
       report.created += await repository.insertSessionsBulk(db, fresh.map(toNewSession));
     } catch (error) {
       if (conflictReason(error) === null) throw error;
-      known.push(...fresh);
+      for (const session of fresh) known.push(session);
     }
     if (known.length > 0) await importSessions(db, known, zone, report);
   }

@@ -46,7 +46,8 @@ async function importEventList(
 ): Promise<string[]> {
   const report = emptyEventReport();
   report.skipped = problems.length;
-  report.problems.push(...problems);
+  // concat, because spreading a very long array into push overflows the stack.
+  report.problems = report.problems.concat(problems);
   await importEvents(db, events, config.TIMEZONE, report);
   const { opened, closed, filled, recorded } = report.applied;
   return [`opened ${opened}, closed ${closed}, filled ${filled}, recorded ${recorded}, ` +
@@ -59,7 +60,7 @@ const IMPORTERS: Record<Format, Importer> = {
     const { sessions, problems, leaseCount } = sessionsFromDhcpdLeases(text, nowInstant());
     const report = emptyReport();
     report.skipped = problems.length;
-    report.problems.push(...problems);
+    report.problems = report.problems.concat(problems);
     await importSessions(db, sessions, config.TIMEZONE, report);
     const warning = leaseCount === 0
       ? ['  warning: no lease blocks found; check that it is an ISC dhcpd.leases file'] : [];
