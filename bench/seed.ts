@@ -18,8 +18,11 @@ const SEED = 20_260_101;
 /** Devices generated and loaded together, so memory stays small. */
 const GROUP_DEVICES = 100;
 
-/** The data set ends at this instant, so every run builds the same rows. */
-export const SEED_END = Date.parse('2026-01-01T00:00:00Z');
+/**
+ * The data set ends at the start of the current UTC day, so that periods
+ * counted back from now reach it; runs on one day build the same rows.
+ */
+export const SEED_END = Math.floor(Date.now() / 86_400_000) * 86_400_000;
 
 /** A small deterministic generator (mulberry32). */
 export function generator(seed: number): () => number {

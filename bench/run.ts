@@ -1,0 +1,218 @@
+// `npm run bench`: measures, on this machine and in one run, a constant-JSON
+// Fastify route (the HTTP ceiling) and the service's endpoints under load on
+// the data set of `npm run bench:seed`, then writes docs/BENCHMARKS.md and
+// docs/benchmarks.json. The service runs as a user runs it: built, with a
+// token, at LOG_LEVEL=warn. Everything listens on 127.0.0.1 and stops itself.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import autocannon from 'autocannon';
+import { seededMac, SEED_END } from './seed.js';
+
+const TOKEN = 'bench-token-0123456789abcdef';
+const BENCHMARKS = 'docs/BENCHMARKS.md';
+const ANALYSIS = '## What limits these figures';
+const PORT = 3901;
+const RUNS = 3;
+const DURATION_SECONDS = 10;
+
+interface Scenario {
+  name: string;
+  connections: number;
+  /** Returns the next request: method, path and optional JSON body. */
+  request: () => { method: 'GET' | 'POST'; path: string; body?: unknown };
+  target?: string;
+}
+
+interface Figures {
+  name: string;
+  connections: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  bytesPerResponse: number;
+  peakRssMb: number | null;
+  non2xx: number;
+  ratio: number | null;
+  target?: string;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function randomDevice(): string {
+  return seededMac(Math.floor(Math.random() * 5000));
+}
+
+function rssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return null;
+  }
+}
+
+async function load(port: number, scenario: Scenario, pid?: number): Promise<Figures> {
+  const runs: autocannon.Result[] = [];
+  let peak = rssMb(pid);
+  for (let run = 0; run < RUNS; run++) {
+    const sampler = setInterval(() => {
+      const now = rssMb(pid);
+      if (now !== null && (peak === null || now > peak)) peak = now;
+    }, 100);
+    const result = await autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: scenario.connections,
+      duration: DURATION_SECONDS,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      requests: [{
+        setupRequest: (request) => {
+          const next = scenario.request();
+          return {
+            ...request, method: next.method, path: next.path,
+            ...(next.body === undefined ? {} : { body: JSON.stringify(next.body) }),
+          };
+        },
+      }],
+    });
+    clearInterval(sampler);
+    runs.push(result);
+  }
+  const middle = runs.find((run) => run.requests.average === median(runs.map((r) => r.requests.average)))!;
+  return {
+    name: scenario.name,
+    connections: scenario.connections,
+    requestsPerSecond: Math.round(median(runs.map((run) => run.requests.average))),
+    p50: median(runs.map((run) => run.latency.p50)),
+    p99: median(runs.map((run) => run.latency.p99)),
+    bytesPerResponse: Math.round(middle.throughput.total / Math.max(middle.requests.total, 1)),
+    peakRssMb: peak,
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    ratio: null,
+    ...(scenario.target ? { target: scenario.target } : {}),
+  };
+}
+
+/** Starts a server process and waits until `readyPath` answers 200. */
+async function startProcess(args: string[], port: number, readyPath: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKEN: TOKEN, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}${readyPath}`)).ok) return child;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  child.kill('SIGTERM');
+  throw new Error(`${args.join(' ')} did not become ready within 20 s.`);
+}
+
+async function ceiling(): Promise<Figures> {
+  const server = await startProcess(['--import', 'tsx', 'bench/ceiling.ts'], PORT + 1, '/');
+  try {
+    return await load(PORT + 1, {
+      name: 'constant JSON route (ceiling)', connections: 50,
+      request: () => ({ method: 'GET', path: '/' }),
+    }, server.pid);
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+const day = (offset: number) => new Date(SEED_END - offset * 86_400_000).toISOString().slice(0, 10);
+let createCounter = 0;
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'GET /sessions/{mac}?period=7 days', connections: 50,
+    target: 'ratio >= 0.12 and p99 <= 10 ms',
+    request: () => ({ method: 'GET', path: `/sessions/${randomDevice()}?period=7%20days` }),
+  },
+  {
+    name: 'GET /sessions/list?mac=', connections: 50, target: 'ratio >= 0.10',
+    request: () => ({ method: 'GET', path: `/sessions/list?mac=${randomDevice()}` }),
+  },
+  {
+    name: 'GET /sessions/calendar, 1 day, all devices', connections: 10, target: 'ratio >= 0.0025',
+    request: () => {
+      const offset = 1 + Math.floor(Math.random() * 300);
+      return { method: 'GET', path: `/sessions/calendar?start=${day(offset)}&end=${day(offset)}` };
+    },
+  },
+  {
+    name: 'GET /sessions/calendar, 3 weeks, all devices', connections: 2,
+    target: 'completes; peak RSS <= 150 MB',
+    request: () => {
+      const offset = 22 + Math.floor(Math.random() * 300);
+      return { method: 'GET', path: `/sessions/calendar?start=${day(offset)}&end=${day(offset - 20)}` };
+    },
+  },
+  {
+    name: 'GET /sessions/session-events?type=sessions&period=7 days', connections: 2,
+    target: 'peak RSS <= 150 MB',
+    request: () => ({ method: 'GET', path: '/sessions/session-events?type=sessions&period=7%20days' }),
+  },
+  {
+    name: 'POST /sessions/create', connections: 50, target: 'ratio >= 0.05, no 5xx',
+    request: () => {
+      createCounter++;
+      const hex = (0x100000 + createCounter).toString(16).toUpperCase().padStart(6, '0');
+      const mac = `06:00:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+      return {
+        method: 'POST', path: '/sessions/create',
+        body: { mac, ip: '10.200.0.1', start_time: '2025-06-01T10:00:00Z', end_time: '2025-06-01T11:00:00Z' },
+      };
+    },
+  },
+];
+
+function table(figures: Figures[]): string {
+  const rows = figures.map((figure) => `| ${figure.name} | ${figure.connections} | ` +
+    `${figure.requestsPerSecond} | ${figure.p50} | ${figure.p99} | ${figure.bytesPerResponse} | ` +
+    `${figure.peakRssMb ?? '-'} | ${figure.ratio === null ? '-' : figure.ratio.toFixed(4)} | ` +
+    `${figure.non2xx} | ${figure.target ?? '-'} |`);
+  return ['| scenario | conns | req/s | p50 ms | p99 ms | bytes/response | peak RSS MB | ratio | non-2xx | target |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (!process.env.DATABASE_URL) throw new Error('Set DATABASE_URL to the seeded database.');
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, ` +
+    `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const top = await ceiling();
+  const figures: Figures[] = [top];
+  const service = await startProcess(['dist/src/server.js'], PORT, '/ready');
+  try {
+    for (const scenario of SCENARIOS) figures.push(await load(PORT, scenario, service.pid));
+  } finally {
+    service.kill('SIGTERM');
+  }
+  for (const figure of figures) figure.ratio = figure.requestsPerSecond / top.requestsPerSecond;
+  const when = new Date().toISOString();
+  writeFileSync('docs/benchmarks.json', JSON.stringify({ when, machine, figures }, null, 2) + '\n');
+  // The hand-written analysis below the table survives a new run.
+  const previous = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, 'utf8') : '';
+  const analysis = previous.includes(ANALYSIS) ? previous.slice(previous.indexOf(ANALYSIS)) : '';
+  writeFileSync(BENCHMARKS, [
+    '# Benchmarks', '',
+    `Command: \`DATABASE_URL=... npm run bench\` after \`npm run bench:seed\`, on ${machine}, ${when}.`,
+    `Each row is the median of ${RUNS} autocannon runs of ${DURATION_SECONDS} s; the service, ` +
+      'PostgreSQL and the load generator share the machine. The ratio is req/s over the ' +
+      'ceiling of the same run.', '', table(figures), '', analysis,
+  ].join('\n'));
+  console.log(table(figures));
+}
+
+main().catch((error: Error) => {
+  console.error(`Benchmark failed: ${error.message}`);
+  process.exitCode = 1;
+});
