@@ -98,7 +98,7 @@ async function load(port: number, scenario: Scenario, pid?: number): Promise<Fig
   };
 }
 
-/** Starts a server process and waits until `readyPath` answers 200. */
+/** Starts a server process and waits until `readyPath` returns 200. */
 async function startProcess(args: string[], port: number, readyPath: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', API_TOKEN: TOKEN, LOG_LEVEL: 'warn' },

@@ -1,7 +1,7 @@
 // `npm run bench:seed`: creates the reference data set in the database named
-// by DATABASE_URL through the importer's bulk path, and reports the time:
-// 5,000 MACs x 200 sessions over 365 days, durations log-uniform from
-// 5 minutes to 12 hours, every 50th device still connected.
+// by DATABASE_URL through the importer's bulk path, and reports the time.
+// The set is 5,000 MACs x 200 sessions over 365 days, with durations
+// log-uniform from 5 minutes to 12 hours. Every 50th device is still connected.
 //   npm run bench:seed -- [--devices N] [--sessions-per-device N] [--reset]
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -19,8 +19,8 @@ const SEED = 20_260_101;
 const GROUP_DEVICES = 100;
 
 /**
- * The data set ends at the start of the current UTC day, so that periods
- * counted back from now reach it; runs on one day build the same rows.
+ * The end of the data set: the start of the current UTC day, so that periods
+ * counted back from now reach it. Runs on one day build the same rows.
  */
 export const SEED_END = Math.floor(Date.now() / 86_400_000) * 86_400_000;
 
@@ -94,9 +94,9 @@ async function main(): Promise<void> {
     }
     const started = performance.now();
     let created = 0;
-    // NOTE: about 5,300 sessions/s on a 2-core machine with PostgreSQL 15,
-    // below the 10,000/s goal; two loading connections were no faster, so the
-    // GiST index inserts, not one backend's CPU, look like the limit.
+    // NOTE: this loads about 5,000 sessions/s on a 2-core machine with
+    // PostgreSQL 15, half the 10,000/s goal. Two loading connections were no
+    // faster, so the GiST index inserts, not one backend's CPU, look like the limit.
     for (let first = 0; first < devices; first += GROUP_DEVICES) {
       const group: ImportedSession[] = [];
       for (let index = first; index < Math.min(first + GROUP_DEVICES, devices); index++) {

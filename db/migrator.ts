@@ -12,7 +12,7 @@ const provider: MigrationProvider = {
 /** Brings the schema up to date and returns the names it applied. */
 export async function migrateToLatest(db: Kysely<any>, logger: Logger): Promise<string[]> {
   // Without a schema, Kysely looks for its tables in every schema of the
-  // database and can find another schema's; the first on the search path counts.
+  // database and can find another schema's. The first schema on the search path counts.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const migrator = new Migrator({ db, provider, migrationTableSchema: rows[0]!.schema });
   const { error, results = [] } = await migrator.migrateToLatest();

@@ -154,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Fastify passes a hop count through to proxy-addr, although its types omit it.
     trustProxy: (trustProxy(config) ?? false) as boolean | string | string[],
     bodyLimit: 1024 * 1024,
-    // Node would answer a request without Host with a bare 400 outside the envelope.
+    // Node would reject a request without Host with a bare 400 outside the envelope.
     http: { requireHostHeader: false },
     routerOptions: { querystringParser: parseQueryString },
     genReqId: (request) => {
@@ -192,7 +192,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       allowedHeaders: ['Authorization', 'Content-Type'],
       exposedHeaders: ['X-Request-Id'],
       maxAge: 600,
-      // An OPTIONS request without Origin is answered as usual, not as a bad preflight.
+      // An OPTIONS request without Origin gets a normal reply, not a bad-preflight 400.
       strictPreflight: false,
     });
   }
