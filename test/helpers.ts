@@ -108,7 +108,7 @@ export async function buildTestApp(
   return app;
 }
 
-/** A fixed clock at the given ISO instant. */
+/** Returns a clock that always reads the given ISO instant. */
 export function fixedClock(iso: string): () => Instant {
   const instant = BigInt(Date.parse(iso)) * 1000n;
   return () => instant;

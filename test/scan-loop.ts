@@ -4,6 +4,7 @@
 //   npx tsx test/scan-loop.ts URL [--token T] [--rounds N] [--interval S] [--grace M]
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { generator } from '../bench/seed.js';
 
 export interface LoopOptions {
   baseUrl: string;
@@ -61,18 +62,6 @@ export function modelSessions(
     }
   }
   return sessions;
-}
-
-/** A small deterministic generator (mulberry32), so a seed repeats a run. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 async function call(options: LoopOptions, method: string, path: string, body?: unknown) {

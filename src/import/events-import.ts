@@ -100,7 +100,7 @@ function event(
   source: string,
   additionalInfo = '',
 ): ImportedEvent {
-  // Postgres text cannot store NUL characters, and additional_info holds 250.
+  // Postgres text cannot store NUL characters, and additional_info is at most 250.
   const info = additionalInfo.replaceAll('\u0000', '').slice(0, 250);
   return { line, ...device, type, at, additionalInfo: info, pendingAlert: false, source };
 }

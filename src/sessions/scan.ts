@@ -122,8 +122,8 @@ export function applySnapshot(
     const absent = (await repository.listOpenSessionsOfSource(trx, snapshot.source))
       .filter((session) => !present.has(session.mac));
 
-    // Device locks are taken in MAC order, so two snapshots cannot deadlock
-    // on each other; other writers lock one device only.
+    // Device locks are taken in MAC order, so two snapshots cannot deadlock on
+    // each other. Other writers hold one device lock at a time.
     const macs = [...new Set([...present, ...absent.map((session) => session.mac)])].sort();
     for (const mac of macs) await repository.lockDevice(trx, mac);
 
