@@ -7,7 +7,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Logger } from 'pino';
 import type { Database } from './database.js';
 
@@ -57,12 +59,48 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
       options.logger.warn({ err: error }, 'database connection failed');
     });
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: preparingPool(pool), cursor: Cursor }),
+  });
   return {
     db,
     kind: 'postgres',
     ping: () => ping(db),
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Wraps the pool so that every query with parameters runs as a named
+ * prepared statement: each connection parses and plans a statement text
+ * once, and Postgres may reuse its plan. The statement texts come from
+ * the repository's fixed query shapes, so their number is bounded.
+ */
+function preparingPool(pool: pg.Pool) {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `q${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    async connect() {
+      const client = await pool.connect();
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      return Object.assign(Object.create(client) as pg.PoolClient, {
+        query(config: unknown, values?: unknown[]) {
+          if (typeof config === 'string' && values && values.length > 0) {
+            return query({ name: nameOf(config), text: config, values });
+          }
+          return query(config, values);
+        },
+        release: (error?: Error | boolean) => client.release(error),
+      });
+    },
+    end: () => pool.end(),
   };
 }
 

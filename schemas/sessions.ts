@@ -157,6 +157,24 @@ export const DeleteSessionsResponseSchema = Type.Object(
   { $id: 'DeleteSessionsResponse', description: 'How many sessions were deleted' },
 );
 
+const PAGE_LIMIT_DESCRIPTION =
+  'Page size, a whole number from 1 to 10000. With limit the response holds at ' +
+  'most that many items and next_cursor; without it the response is complete, ' +
+  'or a 400 when it would exceed the service\'s MAX_ROWS.';
+const PAGE_CURSOR_DESCRIPTION =
+  'The next_cursor of the previous page: the response continues after its last item.';
+
+/** The optional keyset pagination parameters of the list routes. */
+export const PageQuery = {
+  limit: Type.Optional(Type.String({ description: PAGE_LIMIT_DESCRIPTION, examples: ['500'] })),
+  cursor: Type.Optional(Type.String({ description: PAGE_CURSOR_DESCRIPTION })),
+};
+
+const NextCursor = Type.Optional(Type.Union([Type.String(), Type.Null()], {
+  description: 'Present when the request had limit: the cursor of the next page, ' +
+    'or null after the last page',
+}));
+
 export const ListSessionsQuerySchema = Type.Object({
   mac: Type.Optional(Mac),
   start_date: Type.Optional(Type.String({
@@ -168,12 +186,14 @@ export const ListSessionsQuerySchema = Type.Object({
       'local midnight; an open session counts as ending now.',
     examples: ['2025-08-21'],
   })),
+  ...PageQuery,
 });
 
 export const SessionListResponseSchema = Type.Object(
   {
     success: Type.Literal(true),
     sessions: Type.Array(refTo(SessionSchema)),
+    next_cursor: NextCursor,
   },
   { $id: 'SessionListResponse', description: 'Sessions, newest connection first' },
 );
@@ -189,12 +209,14 @@ export const CalendarQuerySchema = Type.Object({
     examples: ['2025-08-21'],
   }),
   mac: Type.Optional(Mac),
+  ...PageQuery,
 });
 
 export const CalendarResponseSchema = Type.Object(
   {
     success: Type.Literal(true),
     sessions: Type.Array(refTo(CalendarItemSchema)),
+    next_cursor: NextCursor,
   },
   { $id: 'CalendarResponse', description: 'Sessions that overlap the window' },
 );
@@ -205,6 +227,7 @@ export const DeviceQuerySchema = Type.Object({
   period: Type.Optional(Type.String({
     description: PERIOD_DESCRIPTION, default: '1 day', examples: ['7 days'],
   })),
+  ...PageQuery,
 });
 
 export const SESSION_EVENT_TYPES = ['all', 'sessions', 'missing', 'voided', 'new', 'down'] as const;
@@ -221,6 +244,7 @@ export const SessionEventsQuerySchema = Type.Object({
   period: Type.Optional(Type.String({
     description: PERIOD_DESCRIPTION, default: '7 days', examples: ['7 days'],
   })),
+  ...PageQuery,
 });
 
 export const SessionEventsResponseSchema = Type.Object(
@@ -229,6 +253,7 @@ export const SessionEventsResponseSchema = Type.Object(
     data: Type.Array(Type.Union([refTo(SessionSchema), refTo(SessionEventSchema)]), {
       description: 'Session objects for sessions and missing, event rows otherwise',
     }),
+    next_cursor: NextCursor,
   },
   { $id: 'SessionEventsResponse' },
 );

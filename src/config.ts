@@ -21,6 +21,7 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.String({ default: 'false' }),
   DOWN_GRACE_MINUTES: Type.Integer({ minimum: 0, maximum: 10_080, default: 0 }),
   RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+  MAX_ROWS: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -36,10 +37,11 @@ const HINTS: Record<string, string> = {
   PORT: 'an integer from 0 to 65535',
   DOWN_GRACE_MINUTES: 'a whole number of minutes from 0 to 10080',
   RETENTION_DAYS: 'a whole number of days from 1 to 36500',
+  MAX_ROWS: 'a whole number of rows from 1 to 10000000',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
 };
 
-const INTEGER_KEYS = ['PORT', 'DOWN_GRACE_MINUTES', 'RETENTION_DAYS'];
+const INTEGER_KEYS = ['PORT', 'DOWN_GRACE_MINUTES', 'RETENTION_DAYS', 'MAX_ROWS'];
 
 /** Reads and validates the service configuration from an environment. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -7,6 +7,7 @@ import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { buildApp, createLogger } from './app.js';
 import { assertListenIsSafe, ConfigError, loadConfig } from './config.js';
+import { databaseKnowsZone } from './sessions/repository.js';
 
 /** How long in-flight requests may take to finish after a stop signal. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -19,6 +20,10 @@ async function start(): Promise<void> {
   const database = await openDatabase(config, logger);
   try {
     await migrateToLatest(database.db, logger);
+    if (!await databaseKnowsZone(database.db, config.TIMEZONE)) {
+      throw new ConfigError([`TIMEZONE "${config.TIMEZONE}" is unknown to the database, which ` +
+        'renders wall times in it; use an IANA zone name such as Europe/Berlin']);
+    }
   } catch (error) {
     await database.close();
     throw error;

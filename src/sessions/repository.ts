@@ -2,7 +2,9 @@
 // microseconds (int8) and ISO text with microseconds, never as a JavaScript
 // Date, so no bound loses precision. Every write and device query is keyed by
 // the canonical MAC.
-import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import {
+  type CompiledQuery, type Kysely, type RawBuilder, type SelectQueryBuilder, sql, type Transaction,
+} from 'kysely';
 import type { Database } from '../../db/database.js';
 import { type Instant, instantFromDatabase, toSqlInstant, type Window } from './time.js';
 
@@ -488,19 +490,24 @@ export interface ListFilter {
 }
 
 export async function listSessions(db: Executor, filter: ListFilter): Promise<SessionRow[]> {
-  let query = selectSessions(db);
+  const rows = await withListFilter(selectSessions(db), filter)
+    .orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc').execute();
+  return rows.map(toSessionRow);
+}
+
+type SessionQuery<O> = SelectQueryBuilder<Database, 'sessions', O>;
+
+function withListFilter<O>(select: SessionQuery<O>, filter: ListFilter): SessionQuery<O> {
+  let query = select;
   if (filter.mac) query = query.where('mac', '=', filter.mac);
   if (filter.connectedFrom !== undefined) {
     query = query.where(sql<boolean>`lower(period) >= ${timestamptz(filter.connectedFrom)}`);
   }
   if (filter.endedBy !== undefined) {
-    const now = timestamptz(filter.now);
-    query = query.where(
-      sql<boolean>`coalesce(upper(period), ${now}) <= ${timestamptz(filter.endedBy)}`,
-    );
+    query = query.where(sql<boolean>`coalesce(upper(period), ${timestamptz(filter.now)})
+      <= ${timestamptz(filter.endedBy)}`);
   }
-  const rows = await query.orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc').execute();
-  return rows.map(toSessionRow);
+  return query;
 }
 
 export interface OverlapFilter {
@@ -526,8 +533,13 @@ export async function listOverlappingSessions(
 
 /** Builds the overlap query; exported so that tests can check its plan. */
 export function overlappingSessionsQuery(db: Executor, filter: OverlapFilter) {
+  return withOverlapFilter(selectSessions(db), filter)
+    .orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc');
+}
+
+function withOverlapFilter<O>(select: SessionQuery<O>, filter: OverlapFilter): SessionQuery<O> {
   const { from, to } = filter.window;
-  let query = selectSessions(db)
+  let query = select
     .where(sql<boolean>`period && ${periodRange(from, to)}`)
     .where(sql<boolean>`(not upper_inf(period) or ${timestamptz(filter.now)} >= ${timestamptz(from)})`);
   if (filter.mac) query = query.where('mac', '=', filter.mac);
@@ -537,7 +549,7 @@ export function overlappingSessionsQuery(db: Executor, filter: OverlapFilter) {
       eb('event_type_disconnection', '=', MISSING_EVENT),
     ]));
   }
-  return query.orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc');
+  return query;
 }
 
 export type EventFilter = 'all' | 'voided' | 'new' | 'down';
@@ -556,19 +568,52 @@ export interface EventQuery {
   mac?: string | undefined;
 }
 
+/** The events of a query as rows of `at`, `side`, `seq` and the event columns. */
+function eventsUnion(query: EventQuery, before?: Instant) {
+  const within = (column: RawBuilder<unknown>) => {
+    const from = query.window ? sql<boolean>`${column} >= ${timestamptz(query.window.from)}`
+      : sql<boolean>`${column} is not null`;
+    const to = query.window ? sql<boolean>`${column} <= ${timestamptz(query.window.to)}` : sql<boolean>`true`;
+    // A page after a cursor reads nothing later than the cursor's instant.
+    const after = before === undefined ? sql<boolean>`true` : sql<boolean>`${column} <= ${timestamptz(before)}`;
+    return sql<boolean>`${from} and ${to} and ${after}`;
+  };
+  const ofDevice = query.mac ? sql<boolean>`mac = ${query.mac}` : sql<boolean>`true`;
+  const typeCondition = EVENT_TYPE_CONDITIONS[query.filter];
+  // side orders a disconnection (0) before a connection (1) of the same
+  // instant and standalone events (2) after both; seq is the session id for
+  // a session side and the event id for a standalone event.
+  return sql`
+    select id as session_id, id as seq, mac, ip, additional_info,
+      lower(period) as at, event_type_connection as event_type, 1 as side
+    from sessions
+    where ${ofDevice} and ${within(sql`lower(period)`)}
+      and event_type_connection <> ${MISSING_EVENT}
+      and ${typeCondition(sql.ref('event_type_connection'))}
+    union all
+    select id, id, mac, ip, additional_info,
+      upper(period), event_type_disconnection, 0
+    from sessions
+    where ${ofDevice} and ${within(sql`upper(period)`)}
+      and event_type_disconnection <> ${MISSING_EVENT}
+      and ${typeCondition(sql.ref('event_type_disconnection'))}
+    union all
+    select null, id, mac, ip, additional_info, event_time, event_type, 2
+    from events
+    where ${ofDevice} and ${within(sql`event_time`)}
+      and ${typeCondition(sql.ref('event_type'))}
+  `;
+}
+
+const EVENT_ORDER = sql`order by e.at desc, e.side asc, e.seq desc`;
+
 /**
  * Lists events: each session's connection and disconnection (a `<missing
  * event>` side is no event) and the standalone events. Newest first, then a
  * disconnection before a connection of the same instant and standalone
- * events after both, then higher session id first.
+ * events after both, then higher session or event id first.
  */
 export async function listEvents(db: Executor, query: EventQuery): Promise<EventRow[]> {
-  const within = (column: RawBuilder<unknown>) => query.window
-    ? sql<boolean>`${column} >= ${timestamptz(query.window.from)}
-        and ${column} <= ${timestamptz(query.window.to)}`
-    : sql<boolean>`${column} is not null`;
-  const ofDevice = query.mac ? sql<boolean>`mac = ${query.mac}` : sql<boolean>`true`;
-  const typeCondition = EVENT_TYPE_CONDITIONS[query.filter];
   const result = await sql<{
     session_id: string | number | null;
     mac: string;
@@ -577,29 +622,10 @@ export async function listEvents(db: Executor, query: EventQuery): Promise<Event
     event_type: string;
     additional_info: string;
   }>`
-    select session_id, mac, host(ip) as ip, ${epochMicros(sql.ref('at'))} as at_us,
-      event_type, additional_info
-    from (
-      select id as session_id, 0 as event_id, mac, ip, additional_info,
-        lower(period) as at, event_type_connection as event_type, 1 as side
-      from sessions
-      where ${ofDevice} and ${within(sql`lower(period)`)}
-        and event_type_connection <> ${MISSING_EVENT}
-        and ${typeCondition(sql.ref('event_type_connection'))}
-      union all
-      select id, 0, mac, ip, additional_info,
-        upper(period), event_type_disconnection, 0
-      from sessions
-      where ${ofDevice} and ${within(sql`upper(period)`)}
-        and event_type_disconnection <> ${MISSING_EVENT}
-        and ${typeCondition(sql.ref('event_type_disconnection'))}
-      union all
-      select null, id, mac, ip, additional_info, event_time, event_type, 2
-      from events
-      where ${ofDevice} and ${within(sql`event_time`)}
-        and ${typeCondition(sql.ref('event_type'))}
-    ) as events
-    order by at desc, side asc, session_id desc nulls last, event_id desc
+    select e.session_id, e.mac, host(e.ip) as ip, ${epochMicros(sql`e.at`)} as at_us,
+      e.event_type, e.additional_info
+    from (${eventsUnion(query)}) as e
+    ${EVENT_ORDER}
   `.execute(db);
   return result.rows.map((raw) => ({
     sessionId: raw.session_id === null ? null : Number(raw.session_id),
@@ -609,4 +635,279 @@ export async function listEvents(db: Executor, query: EventQuery): Promise<Event
     type: raw.event_type,
     additionalInfo: raw.additional_info,
   }));
+}
+
+// ---- Responses rendered by Postgres ----
+//
+// The list routes read each row as the JSON text of its response object,
+// built here, so that a large result is neither mapped row by row in
+// JavaScript nor held whole in memory. The texts are those of ./format.ts,
+// rendered with the zone rules of the database; a test compares the two.
+// Each query joins `p`, the render settings: the zone and the clock.
+
+/** Tells whether the database has rules for the zone, to render wall times in it. */
+export async function databaseKnowsZone(db: Executor, zone: string): Promise<boolean> {
+  try {
+    await sql`select now() at time zone ${zone}`.execute(db);
+    return true;
+  } catch (error) {
+    // 22023: invalid_parameter_value, "time zone ... not recognized".
+    if ((error as { code?: string }).code === '22023') return false;
+    throw error;
+  }
+}
+
+/** One response item as JSON text, with the keyset position after it. */
+export interface JsonRow {
+  json: string;
+  key: string;
+}
+
+/** A session list position: the connection instant and id of the last item. */
+export interface SessionKey {
+  start: Instant;
+  id: number;
+}
+
+/** An event list position: the instant, side and sequence of the last item. */
+export interface EventKey {
+  at: Instant;
+  side: number;
+  seq: number;
+}
+
+export interface Render {
+  zone: string;
+  now: Instant;
+}
+
+export interface PageQuery<Key> {
+  /** Rows after this position, in list order. */
+  after?: Key | undefined;
+  /** At most this many rows. */
+  limit?: number | undefined;
+}
+
+function renderSettings(render: Render): RawBuilder<unknown> {
+  return sql`(select ${render.zone}::text as zone, ${timestamptz(render.now)} as now) as p`;
+}
+
+function wall(instant: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`(${instant} at time zone p.zone)`;
+}
+
+/**
+ * Formats the wall time with a pattern that starts after the year. Early in
+ * the first year a zone west of UTC reads 1 BC, which ISO and ./format.ts
+ * write as year 0000 and to_char as 0001.
+ */
+function wallText(instant: RawBuilder<unknown>, afterYear: string): RawBuilder<string> {
+  const local = wall(instant);
+  return sql<string>`(case when ${local} < '0001-01-01'::timestamp
+    then '0000' || to_char(${local}, ${sql.lit(afterYear)})
+    else to_char(${local}, ${sql.lit(`YYYY${afterYear}`)}) end)`;
+}
+
+function wallMinuteText(instant: RawBuilder<unknown>): RawBuilder<string> {
+  return wallText(instant, '-MM-DD HH24:MI');
+}
+
+function wallSecondText(instant: RawBuilder<unknown>): RawBuilder<string> {
+  return wallText(instant, '-MM-DD"T"HH24:MI:SS');
+}
+
+/** ISO 8601 with the zone's offset and, when there are any, microseconds. */
+function isoText(instant: RawBuilder<unknown>): RawBuilder<string> {
+  const micros = sql`(extract(microseconds from ${instant})::int8 % 1000000)`;
+  const offset = sql`extract(epoch from ${wall(instant)} - (${instant} at time zone 'UTC'))::int4`;
+  return sql<string>`(${wallSecondText(instant)}
+    || case when ${micros} = 0 then '' else '.' || lpad(${micros}::text, 6, '0') end
+    || case when ${offset} >= 0 then '+' else '-' end
+    || lpad((abs(${offset}) / 3600)::text, 2, '0') || ':'
+    || lpad((abs(${offset}) % 3600 / 60)::text, 2, '0'))`;
+}
+
+/** `2h 0m`, and from one day on `3d 4h 12m`, from whole seconds. */
+function durationText(seconds: RawBuilder<unknown>): RawBuilder<string> {
+  const minutes = sql`(${seconds} / 60)`;
+  return sql<string>`(case when ${minutes} >= 1440 then (${minutes} / 1440)::text || 'd ' else '' end
+    || (${minutes} % 1440 / 60)::text || 'h ' || (${minutes} % 60)::text || 'm')`;
+}
+
+const S_START = sql`lower(s.period)`;
+const S_END = sql`upper(s.period)`;
+const S_OPEN = sql<boolean>`upper_inf(s.period)`;
+const S_MISSING_START = sql<boolean>`(s.event_type_connection = ${MISSING_EVENT})`;
+const S_MISSING_END = sql<boolean>`coalesce(s.event_type_disconnection = ${MISSING_EVENT}, false)`;
+
+function sessionText(openText: string): { connection: RawBuilder<string>; disconnection: RawBuilder<string> } {
+  return {
+    connection: sql<string>`case when ${S_MISSING_START} then ${MISSING_EVENT}
+      else ${wallMinuteText(S_START)} end`,
+    disconnection: sql<string>`case when ${S_OPEN} then ${openText}
+      when ${S_MISSING_END} then ${MISSING_EVENT} else ${wallMinuteText(S_END)} end`,
+  };
+}
+
+/** The session object of ./format.ts toSessionResponse, from row `s`. */
+function sessionObject(): RawBuilder<unknown> {
+  const text = sessionText('...');
+  const missing = sql<boolean>`(${S_MISSING_START} or ${S_MISSING_END})`;
+  return sql`(select
+      s.id as "ses_ID",
+      s.mac as "ses_MAC",
+      coalesce(host(s.ip), '') as "ses_IP",
+      s.event_type_connection as "ses_EventTypeConnection",
+      ${text.connection} as "ses_Connection",
+      case when ${S_OPEN} then null else s.event_type_disconnection end as "ses_EventTypeDisconnection",
+      ${text.disconnection} as "ses_Disconnection",
+      case when ${missing} then '...' else ${durationText(sql`d.seconds`)} end as "ses_Duration",
+      s.additional_info as "ses_Info",
+      ${S_OPEN} as "ses_StillConnected",
+      case when ${S_MISSING_START} then null else ${isoText(S_START)} end as "ses_ConnectionTime",
+      case when ${S_OPEN} or ${S_MISSING_END} then null else ${isoText(S_END)} end
+        as "ses_DisconnectionTime",
+      case when ${missing} then null else d.seconds end as "ses_DurationSeconds"
+    from (select greatest(0, (${epochMicrosInt(sql`coalesce(${S_END}, p.now)`)}
+      - ${epochMicrosInt(S_START)}) / 1000000) as seconds) as d)`;
+}
+
+/** The calendar item of ./format.ts toCalendarItem, from row `s`. */
+function calendarObject(): RawBuilder<unknown> {
+  const text = sessionText('<still connected>');
+  return sql`(select
+      s.mac as "resourceId",
+      '' as "title",
+      ${wallSecondText(S_START)} as "start",
+      ${wallSecondText(sql`coalesce(${S_END}, greatest(p.now, ${S_START}))`)} as "end",
+      case when ${S_MISSING_START} or ${S_MISSING_END} then '#f39c12'
+        when ${S_OPEN} then '#00a659' else '#0073b7' end as "color",
+      'Connection: ' || ${text.connection} || chr(10) || 'Disconnection: '
+        || ${text.disconnection} || chr(10) || 'IP: ' || coalesce(host(s.ip), '') as "tooltip",
+      'no-border' as "className")`;
+}
+
+/** The event row of ./format.ts toSessionEventResponse, from row `e`. */
+function eventObject(): RawBuilder<unknown> {
+  return sql`(select
+      e.mac as "eve_MAC",
+      ${wallMinuteText(sql`e.at`)} as "eve_DateTime",
+      ${isoText(sql`e.at`)} as "eve_Time",
+      e.event_type as "eve_EventType",
+      coalesce(host(e.ip), '') as "eve_IP",
+      e.additional_info as "eve_AdditionalInfo")`;
+}
+
+function epochMicrosInt(instant: RawBuilder<unknown>): RawBuilder<bigint> {
+  return sql<bigint>`(extract(epoch from ${instant}) * 1000000)::int8`;
+}
+
+/** Orders the sessions newest first, after a position, at most `limit`. */
+function sessionsAfter<O>(query: SessionQuery<O>, after: SessionKey | undefined): SessionQuery<O> {
+  if (!after) return query;
+  const start = timestamptz(after.start);
+  return query.where(sql<boolean>`(lower(period) < ${start}
+    or (lower(period) = ${start} and id < ${String(after.id)}::int8))`);
+}
+
+function pagedSessions<O>(query: SessionQuery<O>, page: PageQuery<SessionKey>): SessionQuery<O> {
+  let paged = sessionsAfter(query, page.after)
+    .orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc');
+  if (page.limit !== undefined) paged = paged.limit(page.limit);
+  return paged;
+}
+
+function sessionsToRender(db: Executor) {
+  return db.selectFrom('sessions').select([
+    'id', 'mac', 'ip', 'period', 'event_type_connection', 'event_type_disconnection',
+    'additional_info', startMicros.as('start_us'),
+  ]);
+}
+
+export type SessionShape = 'session' | 'calendar';
+
+export type SessionSelection =
+  | { kind: 'list'; filter: ListFilter }
+  | { kind: 'overlap'; filter: OverlapFilter };
+
+function selectionQuery(db: Executor, selection: SessionSelection) {
+  return selection.kind === 'list'
+    ? withListFilter(sessionsToRender(db), selection.filter)
+    : withOverlapFilter(sessionsToRender(db), selection.filter);
+}
+
+/** Builds the query that returns a page of sessions as JSON rows. */
+export function sessionJsonQuery(
+  db: Executor,
+  selection: SessionSelection,
+  shape: SessionShape,
+  page: PageQuery<SessionKey>,
+  render: Render,
+): CompiledQuery<JsonRow> {
+  const rows = pagedSessions(selectionQuery(db, selection), page);
+  const object = shape === 'session' ? sessionObject() : calendarObject();
+  return sql<JsonRow>`
+    select row_to_json(j)::text as json, s.start_us || ':' || s.id as key
+    from (${rows}) as s
+    cross join ${renderSettings(render)}
+    cross join lateral ${object} as j
+    order by lower(s.period) desc, s.id desc
+  `.compile(db);
+}
+
+/** Counts the sessions of a selection after a position, up to `cap`. */
+export function sessionCountQuery(
+  db: Executor,
+  selection: SessionSelection,
+  after: SessionKey | undefined,
+  cap: number,
+): CompiledQuery<{ count: string | number }> {
+  const rows = sessionsAfter(selectionQuery(db, selection), after);
+  return sql<{ count: string | number }>`
+    select count(*) as count from (${rows.limit(cap)}) as s
+  `.compile(db);
+}
+
+function eventsAfter(after: EventKey | undefined): RawBuilder<boolean> {
+  if (!after) return sql<boolean>`true`;
+  const at = timestamptz(after.at);
+  return sql<boolean>`(e.at < ${at} or (e.at = ${at} and (e.side > ${after.side}
+    or (e.side = ${after.side} and e.seq < ${String(after.seq)}::int8))))`;
+}
+
+/** Builds the query that returns a page of events as JSON rows. */
+export function eventJsonQuery(
+  db: Executor,
+  query: EventQuery,
+  page: PageQuery<EventKey>,
+  render: Render,
+): CompiledQuery<JsonRow> {
+  const limit = page.limit === undefined ? sql`` : sql`limit ${page.limit}`;
+  return sql<JsonRow>`
+    select row_to_json(j)::text as json,
+      ${epochMicros(sql`e.at`)} || ':' || e.side || ':' || e.seq as key
+    from (
+      select * from (${eventsUnion(query, page.after?.at)}) as e
+      where ${eventsAfter(page.after)}
+      ${EVENT_ORDER} ${limit}
+    ) as e
+    cross join ${renderSettings(render)}
+    cross join lateral ${eventObject()} as j
+    ${EVENT_ORDER}
+  `.compile(db);
+}
+
+/** Counts the events of a query after a position, up to `cap`. */
+export function eventCountQuery(
+  db: Executor,
+  query: EventQuery,
+  after: EventKey | undefined,
+  cap: number,
+): CompiledQuery<{ count: string | number }> {
+  return sql<{ count: string | number }>`
+    select count(*) as count from (
+      select 1 from (${eventsUnion(query, after?.at)}) as e
+      where ${eventsAfter(after)} limit ${cap}
+    ) as e
+  `.compile(db);
 }

@@ -3,10 +3,10 @@ import { errorResponses } from '../../../schemas/errors.js';
 import { refTo } from '../../../schemas/ref.js';
 import { CalendarQuerySchema, CalendarResponseSchema } from '../../../schemas/sessions.js';
 import { invalidField, quoteValue } from '../../errors.js';
-import { toCalendarItem } from '../../sessions/format.js';
 import { readCalendarBound, readMac } from '../../sessions/input.js';
-import { listOverlappingSessions } from '../../sessions/repository.js';
+import { readJsonList, readPageRequest, SESSION_KEYS, sessionSource } from '../../sessions/pages.js';
 import { addCalendarDays } from '../../sessions/time.js';
+import { sendJsonList } from './json-list.js';
 
 /** The maximum calendar window, in days. */
 export const MAX_CALENDAR_DAYS = 400;
@@ -28,9 +28,9 @@ const calendarRoute: FastifyPluginAsyncTypebox = async (app) => {
         ...errorResponses(400, 401, 503),
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const zone = app.config.TIMEZONE;
-    const { start, end, mac } = request.query;
+    const { start, end, mac, limit, cursor } = request.query;
     const from = readCalendarBound('start', start, zone, false);
     const to = readCalendarBound('end', end, zone, true);
     // A date-only end is compared as its own midnight, before it is widened.
@@ -44,15 +44,13 @@ const calendarRoute: FastifyPluginAsyncTypebox = async (app) => {
         `the window from ${quoteValue(start)} is longer than ${MAX_CALENDAR_DAYS} days; ` +
         'request a shorter window');
     }
+    const page = readPageRequest(SESSION_KEYS, limit, cursor);
     const now = app.clock();
 
-    const rows = await listOverlappingSessions(app.database.db, {
-      window: { from, to },
-      now,
-      mac: mac === undefined ? undefined : readMac('mac', mac),
-    });
-
-    return { success: true as const, sessions: rows.map((row) => toCalendarItem(row, zone, now)) };
+    const filter = { window: { from, to }, now, mac: mac === undefined ? undefined : readMac('mac', mac) };
+    const source = sessionSource(app.database.db, { kind: 'overlap', filter }, 'calendar', { zone, now });
+    return sendJsonList(reply, 'sessions',
+      await readJsonList(app.database, source, page, app.config.MAX_ROWS));
   });
 };
 

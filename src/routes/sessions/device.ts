@@ -6,9 +6,9 @@ import {
   DeviceQuerySchema,
   SessionListResponseSchema,
 } from '../../../schemas/sessions.js';
-import { toSessionResponse } from '../../sessions/format.js';
 import { readMac, readPeriod, windowUpToNow } from '../../sessions/input.js';
-import { listOverlappingSessions } from '../../sessions/repository.js';
+import { readJsonList, readPageRequest, SESSION_KEYS, sessionSource } from '../../sessions/pages.js';
+import { sendJsonList } from './json-list.js';
 
 const deviceRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/:mac', {
@@ -26,19 +26,17 @@ const deviceRoute: FastifyPluginAsyncTypebox = async (app) => {
         ...errorResponses(400, 401, 503),
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const zone = app.config.TIMEZONE;
     const mac = readMac('mac', request.params.mac);
     const period = readPeriod('period', request.query.period ?? '1 day');
+    const page = readPageRequest(SESSION_KEYS, request.query.limit, request.query.cursor);
     const now = app.clock();
 
-    const rows = await listOverlappingSessions(app.database.db, {
-      window: windowUpToNow(period, now, zone),
-      now,
-      mac,
-    });
-
-    return { success: true as const, sessions: rows.map((row) => toSessionResponse(row, zone, now)) };
+    const filter = { window: windowUpToNow(period, now, zone), now, mac };
+    const source = sessionSource(app.database.db, { kind: 'overlap', filter }, 'session', { zone, now });
+    return sendJsonList(reply, 'sessions',
+      await readJsonList(app.database, source, page, app.config.MAX_ROWS));
   });
 };
 

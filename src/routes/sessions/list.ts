@@ -3,10 +3,10 @@ import { errorResponses } from '../../../schemas/errors.js';
 import { refTo } from '../../../schemas/ref.js';
 import { ListSessionsQuerySchema, SessionListResponseSchema } from '../../../schemas/sessions.js';
 import { invalidField, quoteValue } from '../../errors.js';
-import { toSessionResponse } from '../../sessions/format.js';
 import { readDate, readMac } from '../../sessions/input.js';
-import { listSessions } from '../../sessions/repository.js';
+import { readJsonList, readPageRequest, SESSION_KEYS, sessionSource } from '../../sessions/pages.js';
 import { nextMidnight } from '../../sessions/time.js';
+import { sendJsonList } from './json-list.js';
 
 const listRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/list', {
@@ -26,25 +26,27 @@ const listRoute: FastifyPluginAsyncTypebox = async (app) => {
         ...errorResponses(400, 401, 503),
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const zone = app.config.TIMEZONE;
-    const { mac, start_date: startDate, end_date: endDate } = request.query;
+    const { mac, start_date: startDate, end_date: endDate, limit, cursor } = request.query;
     const connectedFrom = startDate === undefined ? undefined : readDate('start_date', startDate, zone);
     const endDay = endDate === undefined ? undefined : readDate('end_date', endDate, zone);
     if (connectedFrom !== undefined && endDay !== undefined && connectedFrom > endDay) {
       throw invalidField('start_date', startDate,
         `it is after end_date ${quoteValue(endDate)}; send a start_date on or before end_date`);
     }
+    const page = readPageRequest(SESSION_KEYS, limit, cursor);
     const now = app.clock();
 
-    const rows = await listSessions(app.database.db, {
+    const filter = {
       mac: mac === undefined ? undefined : readMac('mac', mac),
       connectedFrom,
       endedBy: endDay === undefined ? undefined : nextMidnight(endDay, zone),
       now,
-    });
-
-    return { success: true as const, sessions: rows.map((row) => toSessionResponse(row, zone, now)) };
+    };
+    const source = sessionSource(app.database.db, { kind: 'list', filter }, 'session', { zone, now });
+    return sendJsonList(reply, 'sessions',
+      await readJsonList(app.database, source, page, app.config.MAX_ROWS));
   });
 };
 

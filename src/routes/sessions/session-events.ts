@@ -6,9 +6,16 @@ import {
   SessionEventsQuerySchema,
   SessionEventsResponseSchema,
 } from '../../../schemas/sessions.js';
-import { toSessionEventResponse, toSessionResponse } from '../../sessions/format.js';
 import { readPeriod, windowUpToNow } from '../../sessions/input.js';
-import { listEvents, listOverlappingSessions } from '../../sessions/repository.js';
+import {
+  EVENT_KEYS,
+  eventSource,
+  readJsonList,
+  readPageRequest,
+  SESSION_KEYS,
+  sessionSource,
+} from '../../sessions/pages.js';
+import { sendJsonList } from './json-list.js';
 
 const sessionEventsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/sessions/session-events', {
@@ -30,21 +37,24 @@ const sessionEventsRoute: FastifyPluginAsyncTypebox = async (app) => {
         ...errorResponses(400, 401, 503),
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const zone = app.config.TIMEZONE;
+    const { limit, cursor } = request.query;
     const type = (request.query.type ?? 'all') as SessionEventType;
     const period = readPeriod('period', request.query.period ?? '7 days');
     const now = app.clock();
     const window = windowUpToNow(period, now, zone);
+    const { db } = app.database;
 
     if (type === 'sessions' || type === 'missing') {
-      const rows = await listOverlappingSessions(app.database.db, {
-        window, now, missingOnly: type === 'missing',
-      });
-      return { success: true as const, data: rows.map((row) => toSessionResponse(row, zone, now)) };
+      const filter = { window, now, missingOnly: type === 'missing' };
+      const source = sessionSource(db, { kind: 'overlap', filter }, 'session', { zone, now });
+      return sendJsonList(reply, 'data', await readJsonList(app.database, source,
+        readPageRequest(SESSION_KEYS, limit, cursor), app.config.MAX_ROWS));
     }
-    const events = await listEvents(app.database.db, { window, filter: type });
-    return { success: true as const, data: events.map((row) => toSessionEventResponse(row, zone)) };
+    const source = eventSource(db, { window, filter: type }, { zone, now });
+    return sendJsonList(reply, 'data', await readJsonList(app.database, source,
+      readPageRequest(EVENT_KEYS, limit, cursor), app.config.MAX_ROWS));
   });
 };
 

@@ -1,0 +1,186 @@
+// Reads a list response as JSON rows rendered by the database. A request
+// with `limit` gets one page and the cursor of the next; a request without
+// it gets the complete list, refused above MAX_ROWS, and a list longer than
+// one page is streamed from a server-side cursor in chunks, so memory stays
+// bounded however large the list.
+import type { CompiledQuery } from 'kysely';
+import type { DatabaseHandle } from '../../db/connect.js';
+import { ApiError, invalidField } from '../errors.js';
+import {
+  eventCountQuery,
+  type EventKey,
+  eventJsonQuery,
+  type EventQuery,
+  type Executor,
+  type JsonRow,
+  type PageQuery,
+  type Render,
+  sessionCountQuery,
+  sessionJsonQuery,
+  type SessionKey,
+  type SessionSelection,
+  type SessionShape,
+} from './repository.js';
+
+/** The largest `limit` a request may send. */
+export const PAGE_LIMIT_MAX = 10_000;
+/** Rows read at once before a complete list is counted and streamed. */
+const FIRST_ROWS = 500;
+/** Rows per read from a server-side cursor. */
+const CHUNK_ROWS = 1_000;
+
+/** The queries of one list: its rows after a position, and their count. */
+export interface ListSource<Key> {
+  kind: KeyKind<Key>;
+  rows(page: PageQuery<Key>): CompiledQuery<JsonRow>;
+  count(after: Key | undefined, cap: number): CompiledQuery<{ count: string | number }>;
+}
+
+export interface JsonList {
+  /** The JSON texts read before the response starts. */
+  first: string[];
+  /** The rest of a complete list, in chunks, when it is longer than `first`. */
+  rest?: AsyncIterable<string[]>;
+  /** With `limit` only: the cursor of the next page, or null after the last. */
+  nextCursor?: string | null;
+}
+
+export interface PageRequest<Key> {
+  limit?: number | undefined;
+  after?: Key | undefined;
+}
+
+/** How a list's positions travel in a cursor. */
+export interface KeyKind<Key> {
+  prefix: string;
+  /** Parses the database's key text; null when it is not one. */
+  parse(text: string): Key | null;
+}
+
+const DIGITS = /^-?\d{1,19}$/;
+
+export const SESSION_KEYS: KeyKind<SessionKey> = {
+  prefix: 's',
+  parse(text) {
+    const [start, id, ...rest] = text.split(':');
+    if (rest.length > 0 || !DIGITS.test(start ?? '') || !/^\d{1,15}$/.test(id ?? '')) return null;
+    return { start: BigInt(start!), id: Number(id) };
+  },
+};
+
+export const EVENT_KEYS: KeyKind<EventKey> = {
+  prefix: 'e',
+  parse(text) {
+    const [at, side, seq, ...rest] = text.split(':');
+    if (rest.length > 0 || !DIGITS.test(at ?? '') || !/^[012]$/.test(side ?? '') ||
+        !/^\d{1,15}$/.test(seq ?? '')) return null;
+    return { at: BigInt(at!), side: Number(side), seq: Number(seq) };
+  },
+};
+
+function encodeCursor(kind: KeyKind<unknown>, key: string): string {
+  return Buffer.from(`${kind.prefix}:${key}`, 'utf8').toString('base64url');
+}
+
+/** Reads `limit` and `cursor` of a request; a bad value is a 400 naming it. */
+export function readPageRequest<Key>(
+  kind: KeyKind<Key>,
+  limit: string | undefined,
+  cursor: string | undefined,
+): PageRequest<Key> {
+  const request: PageRequest<Key> = {};
+  if (limit !== undefined) {
+    if (!/^\d{1,6}$/.test(limit) || Number(limit) < 1 || Number(limit) > PAGE_LIMIT_MAX) {
+      throw invalidField('limit', limit, `expected a whole number from 1 to ${PAGE_LIMIT_MAX}`);
+    }
+    request.limit = Number(limit);
+  }
+  if (cursor !== undefined) {
+    const text = /^[A-Za-z0-9_-]{1,200}$/.test(cursor)
+      ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+    const key = text.startsWith(`${kind.prefix}:`) ? kind.parse(text.slice(kind.prefix.length + 1)) : null;
+    if (key === null) {
+      throw invalidField('cursor', cursor,
+        'it is not a next_cursor of this list; send the next_cursor of the previous page unchanged');
+    }
+    request.after = key;
+  }
+  return request;
+}
+
+function tooManyRows(maxRows: number): ApiError {
+  return new ApiError(400, 'too_many_rows',
+    `The result has more than ${maxRows} rows (MAX_ROWS). Send limit to read it in pages ` +
+    'with cursor, or narrow the window.');
+}
+
+/** Reads a list as JSON rows: a page with `limit`, else the complete list. */
+export async function readJsonList<Key>(
+  database: DatabaseHandle,
+  source: ListSource<Key>,
+  request: PageRequest<Key>,
+  maxRows: number,
+): Promise<JsonList> {
+  const { db } = database;
+  const keyOf = (row: JsonRow): Key => {
+    const key = source.kind.parse(row.key);
+    if (key === null) throw new Error(`The database returned an unreadable list position ${row.key}.`);
+    return key;
+  };
+  if (request.limit !== undefined) {
+    const { rows } = await db.executeQuery(source.rows({ after: request.after, limit: request.limit + 1 }));
+    const page = rows.slice(0, request.limit);
+    const more = rows.length > request.limit;
+    return {
+      first: page.map((row) => row.json),
+      nextCursor: more ? encodeCursor(source.kind, page.at(-1)!.key) : null,
+    };
+  }
+
+  const firstRows = Math.min(FIRST_ROWS, maxRows);
+  const { rows } = await db.executeQuery(source.rows({ after: request.after, limit: firstRows + 1 }));
+  if (rows.length <= firstRows) return { first: rows.map((row) => row.json) };
+  if (firstRows === maxRows) throw tooManyRows(maxRows);
+
+  const { rows: [counted] } = await db.executeQuery(source.count(request.after, maxRows + 1));
+  if (Number(counted?.count ?? 0) > maxRows) throw tooManyRows(maxRows);
+
+  const first = rows.slice(0, firstRows);
+  const rest = source.rows({ after: keyOf(first.at(-1)!) });
+  if (database.kind === 'embedded') {
+    // The embedded database has one session: a cursor held while a client
+    // reads would stall every other request, so the rest is read at once.
+    const { rows: all } = await db.executeQuery(rest);
+    return { first: [...first, ...all].map((row) => row.json) };
+  }
+  return { first: first.map((row) => row.json), rest: chunks(database, rest) };
+}
+
+async function* chunks(database: DatabaseHandle, query: CompiledQuery<JsonRow>): AsyncIterable<string[]> {
+  for await (const result of database.db.getExecutor().stream(query, CHUNK_ROWS)) {
+    yield result.rows.map((row) => row.json);
+  }
+}
+
+/** The sessions of a selection, as session objects or calendar items. */
+export function sessionSource(
+  db: Executor,
+  selection: SessionSelection,
+  shape: SessionShape,
+  render: Render,
+): ListSource<SessionKey> {
+  return {
+    kind: SESSION_KEYS,
+    rows: (page) => sessionJsonQuery(db, selection, shape, page, render),
+    count: (after, cap) => sessionCountQuery(db, selection, after, cap),
+  };
+}
+
+/** The events of a query, as event rows. */
+export function eventSource(db: Executor, query: EventQuery, render: Render): ListSource<EventKey> {
+  return {
+    kind: EVENT_KEYS,
+    rows: (page) => eventJsonQuery(db, query, page, render),
+    count: (after, cap) => eventCountQuery(db, query, after, cap),
+  };
+}
