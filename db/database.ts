@@ -1,11 +1,13 @@
 // Kysely table types. The period is a `tstzrange` [connection, disconnection),
 // unbounded above while the session is open. Queries read its bounds with
 // lower() and upper(), never by parsing the range text.
-import type { Generated } from 'kysely';
+import type { Generated, GeneratedAlways } from 'kysely';
 
 export interface SessionsTable {
   id: Generated<string>;
   mac: string;
+  /** The MAC as an int8, derived by the database: the exclusion constraint's key. */
+  device_key: GeneratedAlways<string>;
   ip: string | null;
   period: string;
   event_type_connection: string;

@@ -72,6 +72,14 @@ interface RawSessionRow {
   source: string | null;
 }
 
+/**
+ * Keeps the device's sessions. The device_key condition lets range
+ * conditions use the exclusion index on (device_key, period).
+ */
+function ofDevice(mac: string): RawBuilder<boolean> {
+  return sql<boolean>`(mac = ${mac} and device_key = device_key(${mac}))`;
+}
+
 function timestamptz(instant: Instant): RawBuilder<Date> {
   return sql<Date>`${toSqlInstant(instant)}::timestamptz`;
 }
@@ -148,7 +156,7 @@ export async function findExactSession(
   session: NewSession,
 ): Promise<SessionRow | null> {
   let query = selectSessions(db)
-    .where('mac', '=', session.mac)
+    .where(ofDevice(session.mac))
     .where(sql<boolean>`period = ${periodRange(session.start, session.end)}`)
     .where(sql<boolean>`ip is not distinct from ${session.ip}::inet`)
     .where('event_type_connection', '=', session.connectionType);
@@ -171,7 +179,7 @@ export async function findOverlappingSession(
   end: Instant | null,
 ): Promise<SessionRow | null> {
   const row = await selectSessions(db)
-    .where('mac', '=', mac)
+    .where(ofDevice(mac))
     .where(sql<boolean>`period && ${periodRange(start, end)}`)
     .orderBy(sql`lower(period)`, 'desc')
     .orderBy('id', 'desc')
@@ -542,7 +550,7 @@ function withOverlapFilter<O>(select: SessionQuery<O>, filter: OverlapFilter): S
   let query = select
     .where(sql<boolean>`period && ${periodRange(from, to)}`)
     .where(sql<boolean>`(not upper_inf(period) or ${timestamptz(filter.now)} >= ${timestamptz(from)})`);
-  if (filter.mac) query = query.where('mac', '=', filter.mac);
+  if (filter.mac) query = query.where(ofDevice(filter.mac));
   if (filter.missingOnly) {
     query = query.where((eb) => eb.or([
       eb('event_type_connection', '=', MISSING_EVENT),
