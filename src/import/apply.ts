@@ -134,10 +134,13 @@ function conflictReason(error: unknown): string | null {
 const BULK_BATCH = 5_000;
 
 /**
- * Imports sessions many per statement: the bulk path for seeding and first
- * imports. Only devices without stored sessions take it. Their sessions, and
- * a batch that still conflicts, go through importSessions, so the result is
- * the same as on the one-by-one path.
+ * Imports sessions many per statement: the bulk path for seeding, first
+ * imports and imports that add newer history. A device takes it when it has
+ * no stored session, or when its stored sessions are all closed and every
+ * session of it here starts after the latest stored end, so that none can
+ * continue, repeat or overlap a stored one. The other devices' sessions,
+ * and a batch that still conflicts, go through importSessions, so the
+ * result is the same as on the one-by-one path.
  */
 export async function importSessionsBulk(
   db: Kysely<Database>,
@@ -145,12 +148,21 @@ export async function importSessionsBulk(
   zone: string,
   report: ImportReport = emptyReport(),
 ): Promise<ImportReport> {
-  const merged = mergeRenewals(sessions);
+  // Rows stored in time order put the sessions of one window, over all
+  // devices, on neighbouring pages, which the calendar reads.
+  const merged = mergeRenewals(sessions)
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   for (let offset = 0; offset < merged.length; offset += BULK_BATCH) {
     const batch = merged.slice(offset, offset + BULK_BATCH);
-    const stored = await repository.devicesWithSessions(db, [...new Set(batch.map((s) => s.mac))]);
-    const fresh = batch.filter((session) => !stored.has(session.mac));
-    const known = batch.filter((session) => stored.has(session.mac));
+    const stored = await repository.latestSessionEnds(db, [...new Set(batch.map((s) => s.mac))]);
+    const oneByOne = new Set<string>();
+    for (const session of batch) {
+      if (!stored.has(session.mac)) continue;
+      const latest = stored.get(session.mac);
+      if (latest === null || latest === undefined || session.start <= latest) oneByOne.add(session.mac);
+    }
+    const fresh = batch.filter((session) => !oneByOne.has(session.mac));
+    const known = batch.filter((session) => oneByOne.has(session.mac));
     try {
       report.created += await repository.insertSessionsBulk(db, fresh.map(toNewSession));
     } catch (error) {

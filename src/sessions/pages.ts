@@ -25,7 +25,7 @@ import {
 /** The largest `limit` a request may send. */
 export const PAGE_LIMIT_MAX = 10_000;
 /** Rows read at once before a complete list is counted and streamed. */
-const FIRST_ROWS = 500;
+const FIRST_ROWS = 5_000;
 /** Rows per read from a server-side cursor. */
 const CHUNK_ROWS = 1_000;
 

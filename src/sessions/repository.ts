@@ -3,7 +3,8 @@
 // Date, so no bound loses precision. Every write and device query is keyed by
 // the canonical MAC.
 import {
-  type CompiledQuery, type Kysely, type RawBuilder, type SelectQueryBuilder, sql, type Transaction,
+  type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, sql,
+  type Transaction,
 } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { type Instant, instantFromDatabase, toSqlInstant, type Window } from './time.js';
@@ -429,13 +430,27 @@ export async function insertSessionsBulk(db: Executor, sessions: NewSession[]): 
   return Number(result.numAffectedRows ?? 0n);
 }
 
-/** Returns which of the MACs have at least one stored session. */
-export async function devicesWithSessions(db: Executor, macs: string[]): Promise<Set<string>> {
-  if (macs.length === 0) return new Set();
-  const result = await sql<{ mac: string }>`
-    select distinct mac from sessions where mac = any(${macs}::text[])
+/**
+ * Returns, for each of the MACs with stored sessions, the latest end of
+ * its sessions, or null when one of them is open. One index probe a MAC.
+ */
+export async function latestSessionEnds(
+  db: Executor,
+  macs: string[],
+): Promise<Map<string, Instant | null>> {
+  if (macs.length === 0) return new Map();
+  // Descending order puts an open session (upper null) first.
+  const result = await sql<{ mac: string; end_us: string | null }>`
+    select device.mac, latest.end_us
+    from unnest(${macs}::text[]) as device (mac)
+    cross join lateral (
+      select ${endMicros} as end_us from sessions
+      where sessions.mac = device.mac
+      order by upper(period) desc limit 1
+    ) as latest
   `.execute(db);
-  return new Set(result.rows.map((row) => row.mac));
+  return new Map(result.rows.map((row) =>
+    [row.mac, row.end_us === null ? null : instantFromDatabase(row.end_us)]));
 }
 
 /**
@@ -700,39 +715,67 @@ function renderSettings(render: Render): RawBuilder<unknown> {
   return sql`(select ${render.zone}::text as zone, ${timestamptz(render.now)} as now) as p`;
 }
 
-function wall(instant: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`(${instant} at time zone p.zone)`;
+/**
+ * Wall time `YYYY-MM-DDTHH:mm:ss` of a local timestamp. Early in the first
+ * year a zone west of UTC reads 1 BC, which ISO and ./format.ts write as
+ * year 0000 and to_char as 0001.
+ */
+function secondText(local: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`case when ${local} < '0001-01-01'::timestamp
+    then '0000' || to_char(${local}, '-MM-DD"T"HH24:MI:SS')
+    else to_char(${local}, 'YYYY-MM-DD"T"HH24:MI:SS') end`;
+}
+
+/** `YYYY-MM-DD HH:mm` from the text of secondText. */
+function minuteText(seconds: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`replace(left(${seconds}, -3), 'T', ' ')`;
+}
+
+/** The zone's offset at an instant in whole seconds, from its local timestamp. */
+function offsetSeconds(local: RawBuilder<unknown>, instant: RawBuilder<unknown>): RawBuilder<number> {
+  // float8 is exact enough here: the difference is whole seconds, and the
+  // cast rounds to the nearest.
+  return sql<number>`(date_part('epoch', ${local}) - date_part('epoch', ${instant}))::int4`;
+}
+
+/** The microseconds within the second of an instant. */
+function microsOf(instant: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`(date_part('microseconds', ${instant})::int8 % 1000000)`;
 }
 
 /**
- * Formats the wall time with a pattern that starts after the year. Early in
- * the first year a zone west of UTC reads 1 BC, which ISO and ./format.ts
- * write as year 0000 and to_char as 0001.
+ * ISO 8601 from the text of secondText, with the microseconds when there are
+ * any and the offset. `micros` and `offset` are column names, each read
+ * several times.
  */
-function wallText(instant: RawBuilder<unknown>, afterYear: string): RawBuilder<string> {
-  const local = wall(instant);
-  return sql<string>`(case when ${local} < '0001-01-01'::timestamp
-    then '0000' || to_char(${local}, ${sql.lit(afterYear)})
-    else to_char(${local}, ${sql.lit(`YYYY${afterYear}`)}) end)`;
-}
-
-function wallMinuteText(instant: RawBuilder<unknown>): RawBuilder<string> {
-  return wallText(instant, '-MM-DD HH24:MI');
-}
-
-function wallSecondText(instant: RawBuilder<unknown>): RawBuilder<string> {
-  return wallText(instant, '-MM-DD"T"HH24:MI:SS');
-}
-
-/** ISO 8601 with the zone's offset and, when there are any, microseconds. */
-function isoText(instant: RawBuilder<unknown>): RawBuilder<string> {
-  const micros = sql`(extract(microseconds from ${instant})::int8 % 1000000)`;
-  const offset = sql`extract(epoch from ${wall(instant)} - (${instant} at time zone 'UTC'))::int4`;
-  return sql<string>`(${wallSecondText(instant)}
+function isoText(seconds: RawBuilder<unknown>, micros: RawBuilder<unknown>, offset: RawBuilder<unknown>) {
+  return sql<string>`(${seconds}
     || case when ${micros} = 0 then '' else '.' || lpad(${micros}::text, 6, '0') end
     || case when ${offset} >= 0 then '+' else '-' end
     || lpad((abs(${offset}) / 3600)::text, 2, '0') || ':'
     || lpad((abs(${offset}) % 3600 / 60)::text, 2, '0'))`;
+}
+
+/**
+ * Row `s` of the sessions with, computed once each, the bounds' local
+ * timestamps, second texts, offsets and microseconds: start_local,
+ * start_sec, start_offset, start_micros and the same of the end.
+ * An open session's end is `endOfOpen`. `offset 0` keeps the planner from
+ * folding the levels together, which would compute each value again
+ * wherever it is used.
+ */
+function withBoundTexts(rows: Expression<unknown>, render: Render, endOfOpen: RawBuilder<unknown>) {
+  return sql`(select b.*, ${secondText(sql`b.start_local`)} as start_sec,
+      ${secondText(sql`b.end_local`)} as end_sec,
+      ${offsetSeconds(sql`b.start_local`, sql`lower(b.period)`)} as start_offset,
+      ${offsetSeconds(sql`b.end_local`, sql`upper(b.period)`)} as end_offset,
+      ${microsOf(sql`lower(b.period)`)} as start_micros,
+      ${microsOf(sql`upper(b.period)`)} as end_micros
+    from (select s.*, p.now,
+        lower(s.period) at time zone p.zone as start_local,
+        coalesce(upper(s.period), ${endOfOpen}) at time zone p.zone as end_local
+      from (${rows}) as s cross join ${renderSettings(render)} offset 0) as b
+    offset 0) as s`;
 }
 
 /** `2h 0m`, and from one day on `3d 4h 12m`, from whole seconds. */
@@ -742,8 +785,6 @@ function durationText(seconds: RawBuilder<unknown>): RawBuilder<string> {
     || (${minutes} % 1440 / 60)::text || 'h ' || (${minutes} % 60)::text || 'm')`;
 }
 
-const S_START = sql`lower(s.period)`;
-const S_END = sql`upper(s.period)`;
 const S_OPEN = sql<boolean>`upper_inf(s.period)`;
 const S_MISSING_START = sql<boolean>`(s.event_type_connection = ${MISSING_EVENT})`;
 const S_MISSING_END = sql<boolean>`coalesce(s.event_type_disconnection = ${MISSING_EVENT}, false)`;
@@ -751,59 +792,106 @@ const S_MISSING_END = sql<boolean>`coalesce(s.event_type_disconnection = ${MISSI
 function sessionText(openText: string): { connection: RawBuilder<string>; disconnection: RawBuilder<string> } {
   return {
     connection: sql<string>`case when ${S_MISSING_START} then ${MISSING_EVENT}
-      else ${wallMinuteText(S_START)} end`,
+      else ${minuteText(sql`s.start_sec`)} end`,
     disconnection: sql<string>`case when ${S_OPEN} then ${openText}
-      when ${S_MISSING_END} then ${MISSING_EVENT} else ${wallMinuteText(S_END)} end`,
+      when ${S_MISSING_END} then ${MISSING_EVENT} else ${minuteText(sql`s.end_sec`)} end`,
   };
 }
 
-/** The session object of ./format.ts toSessionResponse, from row `s`. */
-function sessionObject(): RawBuilder<unknown> {
-  const text = sessionText('...');
-  const missing = sql<boolean>`(${S_MISSING_START} or ${S_MISSING_END})`;
-  return sql`(select
-      s.id as "ses_ID",
-      s.mac as "ses_MAC",
-      coalesce(host(s.ip), '') as "ses_IP",
-      s.event_type_connection as "ses_EventTypeConnection",
-      ${text.connection} as "ses_Connection",
-      case when ${S_OPEN} then null else s.event_type_disconnection end as "ses_EventTypeDisconnection",
-      ${text.disconnection} as "ses_Disconnection",
-      case when ${missing} then '...' else ${durationText(sql`d.seconds`)} end as "ses_Duration",
-      s.additional_info as "ses_Info",
-      ${S_OPEN} as "ses_StillConnected",
-      case when ${S_MISSING_START} then null else ${isoText(S_START)} end as "ses_ConnectionTime",
-      case when ${S_OPEN} or ${S_MISSING_END} then null else ${isoText(S_END)} end
-        as "ses_DisconnectionTime",
-      case when ${missing} then null else d.seconds end as "ses_DurationSeconds"
-    from (select greatest(0, (${epochMicrosInt(sql`coalesce(${S_END}, p.now)`)}
-      - ${epochMicrosInt(S_START)}) / 1000000) as seconds) as d)`;
+// The objects are written as JSON text by concatenation: row_to_json costs
+// about 3 µs a row for a session object. Values the service generates
+// (MACs, host() addresses, wall times, numbers) need no escaping and are
+// quoted as they are; free text (event types, additional information)
+// passes through to_json.
+
+/** A JSON string of a text that needs no escaping; null stays null. */
+function quoted(text: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`('"' || ${text} || '"')`;
 }
 
-/** The calendar item of ./format.ts toCalendarItem, from row `s`. */
-function calendarObject(): RawBuilder<unknown> {
+/** A JSON string of free text, or null. */
+function escaped(text: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`coalesce(to_json(${text}::text)::text, 'null')`;
+}
+
+function orNull(json: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`coalesce(${json}, 'null')`;
+}
+
+/** Joins `"key":value` members into one JSON object text. */
+function jsonObject(members: [string, RawBuilder<unknown>][]): RawBuilder<string> {
+  const parts = members.map(([key, value], index) =>
+    sql`${sql.lit(`${index === 0 ? '{' : ','}"${key}":`)} || ${value}`);
+  return sql<string>`(${sql.join(parts, sql` || `)} || '}')`;
+}
+
+/**
+ * The session object of ./format.ts toSessionResponse, from row `s` of
+ * withBoundTexts and `d` of sessionSeconds.
+ */
+function sessionObject(): RawBuilder<string> {
+  const text = sessionText('...');
+  const missing = sql<boolean>`(${S_MISSING_START} or ${S_MISSING_END})`;
+  return jsonObject([
+    ['ses_ID', sql`s.id::text`],
+    ['ses_MAC', quoted(sql`s.mac`)],
+    ['ses_IP', quoted(sql`coalesce(host(s.ip), '')`)],
+    ['ses_EventTypeConnection', escaped(sql`s.event_type_connection`)],
+    ['ses_Connection', quoted(text.connection)],
+    ['ses_EventTypeDisconnection',
+      escaped(sql`case when ${S_OPEN} then null else s.event_type_disconnection end`)],
+    ['ses_Disconnection', quoted(text.disconnection)],
+    ['ses_Duration', quoted(sql`case when ${missing} then '...' else ${durationText(sql`d.seconds`)} end`)],
+    ['ses_Info', escaped(sql`s.additional_info`)],
+    ['ses_StillConnected', sql`case when ${S_OPEN} then 'true' else 'false' end`],
+    ['ses_ConnectionTime', orNull(quoted(sql`case when ${S_MISSING_START} then null
+      else ${isoText(sql`s.start_sec`, sql`s.start_micros`, sql`s.start_offset`)} end`))],
+    ['ses_DisconnectionTime', orNull(quoted(sql`case when ${S_OPEN} or ${S_MISSING_END} then null
+      else ${isoText(sql`s.end_sec`, sql`s.end_micros`, sql`s.end_offset`)} end`))],
+    ['ses_DurationSeconds', sql`case when ${missing} then 'null' else d.seconds::text end`],
+  ]);
+}
+
+/** The seconds of row `s` that sessionObject reads, as lateral `d`. */
+function sessionSeconds(): RawBuilder<unknown> {
+  return sql`lateral (select greatest(0, (${epochMicrosInt(sql`coalesce(upper(s.period), s.now)`)}
+    - ${epochMicrosInt(sql`lower(s.period)`)}) / 1000000) as seconds) as d`;
+}
+
+/** The calendar item of ./format.ts toCalendarItem, from row `s` of withBoundTexts. */
+function calendarObject(): RawBuilder<string> {
   const text = sessionText('<still connected>');
-  return sql`(select
-      s.mac as "resourceId",
-      '' as "title",
-      ${wallSecondText(S_START)} as "start",
-      ${wallSecondText(sql`coalesce(${S_END}, greatest(p.now, ${S_START}))`)} as "end",
-      case when ${S_MISSING_START} or ${S_MISSING_END} then '#f39c12'
-        when ${S_OPEN} then '#00a659' else '#0073b7' end as "color",
-      'Connection: ' || ${text.connection} || chr(10) || 'Disconnection: '
-        || ${text.disconnection} || chr(10) || 'IP: ' || coalesce(host(s.ip), '') as "tooltip",
-      'no-border' as "className")`;
+  return jsonObject([
+    ['resourceId', quoted(sql`s.mac`)],
+    ['title', sql`'""'`],
+    ['start', quoted(sql`s.start_sec`)],
+    ['end', quoted(sql`s.end_sec`)],
+    ['color', sql`case when ${S_MISSING_START} or ${S_MISSING_END} then '"#f39c12"'
+      when ${S_OPEN} then '"#00a659"' else '"#0073b7"' end`],
+    // The tooltip's line breaks are written as the JSON escape \n.
+    ['tooltip', quoted(sql`'Connection: ' || ${text.connection} || '\\nDisconnection: '
+      || ${text.disconnection} || '\\nIP: ' || coalesce(host(s.ip), '')`)],
+    ['className', sql`'"no-border"'`],
+  ]);
 }
 
 /** The event row of ./format.ts toSessionEventResponse, from row `e`. */
-function eventObject(): RawBuilder<unknown> {
-  return sql`(select
-      e.mac as "eve_MAC",
-      ${wallMinuteText(sql`e.at`)} as "eve_DateTime",
-      ${isoText(sql`e.at`)} as "eve_Time",
-      e.event_type as "eve_EventType",
-      coalesce(host(e.ip), '') as "eve_IP",
-      e.additional_info as "eve_AdditionalInfo")`;
+function eventObject(): RawBuilder<string> {
+  return jsonObject([
+    ['eve_MAC', quoted(sql`e.mac`)],
+    ['eve_DateTime', quoted(minuteText(sql`t.sec`))],
+    ['eve_Time', quoted(isoText(sql`t.sec`, sql`t.micros`, sql`t.offset_seconds`))],
+    ['eve_EventType', escaped(sql`e.event_type`)],
+    ['eve_IP', quoted(sql`coalesce(host(e.ip), '')`)],
+    ['eve_AdditionalInfo', escaped(sql`e.additional_info`)],
+  ]);
+}
+
+/** The texts of event row `e` that eventObject reads, as lateral `t`. */
+function eventTexts(): RawBuilder<unknown> {
+  const local = sql`(e.at at time zone p.zone)`;
+  return sql`lateral (select ${secondText(local)} as sec, ${microsOf(sql`e.at`)} as micros,
+      ${offsetSeconds(local, sql`e.at`)} as offset_seconds) as t`;
 }
 
 function epochMicrosInt(instant: RawBuilder<unknown>): RawBuilder<bigint> {
@@ -828,7 +916,7 @@ function pagedSessions<O>(query: SessionQuery<O>, page: PageQuery<SessionKey>): 
 function sessionsToRender(db: Executor) {
   return db.selectFrom('sessions').select([
     'id', 'mac', 'ip', 'period', 'event_type_connection', 'event_type_disconnection',
-    'additional_info', startMicros.as('start_us'),
+    'additional_info', startMicros.as('start_us'), sql<Date>`lower(period)`.as('start_at'),
   ]);
 }
 
@@ -853,13 +941,15 @@ export function sessionJsonQuery(
   render: Render,
 ): CompiledQuery<JsonRow> {
   const rows = pagedSessions(selectionQuery(db, selection), page);
-  const object = shape === 'session' ? sessionObject() : calendarObject();
+  // An open session recorded slightly ahead of the clock ends, in the
+  // calendar, at its start.
+  const endOfOpen = shape === 'session' ? sql`p.now` : sql`greatest(p.now, lower(s.period))`;
+  const json = shape === 'session' ? sessionObject() : calendarObject();
   return sql<JsonRow>`
-    select row_to_json(j)::text as json, s.start_us || ':' || s.id as key
-    from (${rows}) as s
-    cross join ${renderSettings(render)}
-    cross join lateral ${object} as j
-    order by lower(s.period) desc, s.id desc
+    select ${json} as json, s.start_us || ':' || s.id as key
+    from ${withBoundTexts(rows, render, endOfOpen)}
+    ${shape === 'session' ? sql`cross join ${sessionSeconds()}` : sql``}
+    order by s.start_at desc, s.id desc
   `.compile(db);
 }
 
@@ -892,7 +982,7 @@ export function eventJsonQuery(
 ): CompiledQuery<JsonRow> {
   const limit = page.limit === undefined ? sql`` : sql`limit ${page.limit}`;
   return sql<JsonRow>`
-    select row_to_json(j)::text as json,
+    select ${eventObject()} as json,
       ${epochMicros(sql`e.at`)} || ':' || e.side || ':' || e.seq as key
     from (
       select * from (${eventsUnion(query, page.after?.at)}) as e
@@ -900,7 +990,7 @@ export function eventJsonQuery(
       ${EVENT_ORDER} ${limit}
     ) as e
     cross join ${renderSettings(render)}
-    cross join lateral ${eventObject()} as j
+    cross join ${eventTexts()}
     ${EVENT_ORDER}
   `.compile(db);
 }

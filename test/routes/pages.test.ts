@@ -117,7 +117,8 @@ t.test('a complete list above MAX_ROWS is a 400 that says to page', async (t) =>
 
 t.test('a list longer than one read is streamed complete over HTTP', async (t) => {
   const database = await openTestDatabase(t);
-  const macs = Array.from({ length: 30 }, () => randomMac());
+  // More rows than the service reads before it starts streaming.
+  const macs = Array.from({ length: 100 }, () => randomMac());
   await insertSessionsBulk(database.db, seedSessions(macs, 60));
   const app = await buildTestApp(t, { database, clock: fixedClock(NOW) });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -136,13 +137,13 @@ t.test('a list longer than one read is streamed complete over HTTP', async (t) =
     const body = await response.json() as { success: boolean; sessions?: unknown[]; data?: unknown[] };
     const items = body.sessions ?? body.data ?? [];
     t.equal(body.success, true);
-    // 1,800 sessions; all: their connections and the 1,590 known disconnections.
-    t.equal(items.length, path.includes('type=all') ? 3390 : 1800, `${path}: every item`);
+    // 6,000 sessions; all: their connections and the 5,300 known disconnections.
+    t.equal(items.length, path.includes('type=all') ? 11_300 : 6000, `${path}: every item`);
 
     const paged: unknown[] = [];
     let cursor: string | null = null;
     do {
-      const page = await send(app, 'GET', `${path}&limit=700${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await send(app, 'GET', `${path}&limit=2500${cursor ? `&cursor=${cursor}` : ''}`);
       paged.push(...(page.json.sessions ?? page.json.data));
       cursor = page.json.next_cursor;
     } while (cursor !== null);
