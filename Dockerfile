@@ -29,4 +29,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # Node runs as PID 1 in place of npm, so it receives SIGTERM directly and can
 # shut down cleanly. npm start would also rebuild through its prestart script.
-CMD ["node", "dist/src/server.js"]
+# The heap limits are those of npm start.
+CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=4", "dist/src/server.js"]

@@ -3,9 +3,11 @@
 // the data set of `npm run bench:seed`, then writes docs/BENCHMARKS.md and
 // docs/benchmarks.json. The service runs as a user runs it: built, with a
 // token, at LOG_LEVEL=warn. Everything listens on 127.0.0.1 and stops itself.
-//   npm run bench -- [--sessions N]
+//   npm run bench -- [--sessions N] [--only TEXT]
 // --sessions names the size of the seeded set, 200 sessions a device; a size
 // other than 1,000,000 writes docs/benchmarks-N.json and prints its table.
+// --only measures the ceiling and the scenarios whose name contains TEXT,
+// and prints their table without writing any file.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -21,10 +23,18 @@ const PORT = 3901;
 const RUNS = 3;
 const DURATION_SECONDS = 10;
 const REFERENCE_SESSIONS = 1_000_000;
+/** The command of `npm start`, heap limits included, without its build step. */
+const SERVICE_ARGS = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start
+  .split(' ').slice(1) as string[];
 const SESSIONS_PER_DEVICE = 200;
+/** The MACs of the create load start so; the seeded ones start with 02. */
+const CREATED_PREFIX = '06:00:00:';
 
 const { values: options } = parseArgs({
-  options: { sessions: { type: 'string', default: String(REFERENCE_SESSIONS) } },
+  options: {
+    sessions: { type: 'string', default: String(REFERENCE_SESSIONS) },
+    only: { type: 'string' },
+  },
 });
 const SESSIONS = Number(options.sessions);
 const DEVICES = Math.floor(SESSIONS / SESSIONS_PER_DEVICE);
@@ -178,8 +188,7 @@ const SCENARIOS: Scenario[] = [
     name: 'POST /sessions/create', connections: 50, target: 'ratio >= 0.05, no 5xx',
     request: () => {
       createCounter++;
-      const hex = (0x100000 + createCounter).toString(16).toUpperCase().padStart(6, '0');
-      const mac = `06:00:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+      const mac = createdMac(createCounter);
       return {
         method: 'POST', path: '/sessions/create',
         body: { mac, ip: '10.200.0.1', start_time: '2025-06-01T10:00:00Z', end_time: '2025-06-01T11:00:00Z' },
@@ -195,6 +204,23 @@ function table(figures: Figures[]): string {
     `${figure.non2xx} | ${figure.target ?? '-'} |`);
   return ['| scenario | conns | req/s | p50 ms | p99 ms | bytes/response | peak RSS MB | ratio | non-2xx | target |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The MAC of the create load's n-th request: outside the seeded set. */
+function createdMac(n: number): string {
+  const hex = (0x100000 + n).toString(16).toUpperCase().padStart(6, '0');
+  return `${CREATED_PREFIX}${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+}
+
+/** Deletes the sessions of the create load, so that the seeded set stays as it was. */
+async function deleteCreated(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('delete from sessions where mac like $1', [`${CREATED_PREFIX}%`]);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Refuses to measure a database that does not hold the seeded set. */
@@ -223,15 +249,30 @@ async function main(): Promise<void> {
     `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const top = await ceiling();
   const figures: Figures[] = [top];
-  const service = await startProcess(['dist/src/server.js'], PORT, '/ready');
+  const chosen = SCENARIOS.filter((scenario) => !options.only || scenario.name.includes(options.only));
+  await deleteCreated(process.env.DATABASE_URL);
   try {
-    for (const scenario of SCENARIOS) figures.push(await load(PORT, scenario, service.pid));
+    // A service of its own per scenario, so that each peak RSS is that
+    // scenario's, not the largest so far.
+    for (const scenario of chosen) {
+      const service = await startProcess(SERVICE_ARGS, PORT, '/ready');
+      try {
+        figures.push(await load(PORT, scenario, service.pid));
+      } finally {
+        service.kill('SIGTERM');
+        await new Promise((resolve) => service.once('exit', resolve));
+      }
+    }
   } finally {
-    service.kill('SIGTERM');
+    await deleteCreated(process.env.DATABASE_URL);
   }
   for (const figure of figures) figure.ratio = figure.requestsPerSecond / top.requestsPerSecond;
   const when = new Date().toISOString();
   const report = JSON.stringify({ when, machine, sessions: SESSIONS, figures }, null, 2) + '\n';
+  if (options.only) {
+    console.log(table(figures));
+    return;
+  }
   if (SESSIONS !== REFERENCE_SESSIONS) {
     writeFileSync(`docs/benchmarks-${SESSIONS}.json`, report);
     console.log(table(figures));

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const devices = Number(values.devices);
   const perDevice = Number(values['sessions-per-device']);
   const logger = pino({ level: 'warn' });
-  const handle = openPostgres({ url, logger });
+  const handle = openPostgres({ url, logger, timeouts: false });
   try {
     await migrateToLatest(handle.db, logger);
     if (values.reset) await sql`truncate sessions, events, presence, scan_sources`.execute(handle.db);

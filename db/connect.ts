@@ -12,6 +12,7 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Logger } from 'pino';
 import type { Database } from './database.js';
+import { migrateToLatest } from './migrator.js';
 
 export type DatabaseKind = 'postgres' | 'embedded';
 
@@ -28,6 +29,11 @@ export interface PostgresOptions {
   /** Schemas to search, comma-separated without spaces (used by tests). */
   searchPath?: string;
   maxConnections?: number;
+  /**
+   * False for migrations and bulk loads, which may run longer than any
+   * request should: no statement or query timeout applies then.
+   */
+  timeouts?: boolean;
 }
 
 /** Connection and statement limits that turn an outage into a quick 503. */
@@ -41,8 +47,10 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    query_timeout: QUERY_TIMEOUT_MS,
+    ...(options.timeouts === false ? {} : {
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+    }),
     application_name: 'sessions-api',
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
@@ -203,6 +211,31 @@ export async function openDatabase(
 ): Promise<DatabaseHandle> {
   if (settings.DATABASE_URL) return openPostgres({ url: settings.DATABASE_URL, logger });
   return openEmbedded({ dataDir: settings.DATA_DIR, logger });
+}
+
+/**
+ * Migrates the database the configuration names. A Postgres server is
+ * migrated over a connection of its own without timeouts, because building
+ * an index on a large table takes longer than a request may. The embedded
+ * database is migrated through `database`, the one handle on its folder.
+ */
+export async function migrateDatabase(
+  settings: DatabaseSettings,
+  database: DatabaseHandle,
+  logger: Logger,
+): Promise<void> {
+  if (!settings.DATABASE_URL) {
+    await migrateToLatest(database.db, logger);
+    return;
+  }
+  const maintenance = openPostgres({
+    url: settings.DATABASE_URL, logger, maxConnections: 1, timeouts: false,
+  });
+  try {
+    await migrateToLatest(maintenance.db, logger);
+  } finally {
+    await maintenance.close();
+  }
 }
 
 // Postgres SQLSTATE classes and driver errors that mean the server is down,

@@ -1,8 +1,7 @@
 // `npm run migrate`: applies pending migrations to the configured database.
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { openDatabase } from './connect.js';
-import { migrateToLatest } from './migrator.js';
+import { migrateDatabase, openDatabase } from './connect.js';
 
 const logger = pino({ level: process.env.LOG_LEVEL || 'info' });
 
@@ -10,7 +9,7 @@ try {
   const config = loadConfig();
   const handle = await openDatabase(config, logger);
   try {
-    await migrateToLatest(handle.db, logger);
+    await migrateDatabase(config, handle, logger);
   } finally {
     await handle.close();
   }

@@ -3,8 +3,7 @@
 // connections, lets the requests in flight finish, closes the database and
 // exits with 0.
 import closeWithGrace from 'close-with-grace';
-import { openDatabase } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrator.js';
+import { migrateDatabase, openDatabase } from '../db/connect.js';
 import { buildApp, createLogger } from './app.js';
 import { assertListenIsSafe, ConfigError, loadConfig } from './config.js';
 import { databaseKnowsZone } from './sessions/repository.js';
@@ -19,7 +18,7 @@ async function start(): Promise<void> {
 
   const database = await openDatabase(config, logger);
   try {
-    await migrateToLatest(database.db, logger);
+    await migrateDatabase(config, database, logger);
     if (!await databaseKnowsZone(database.db, config.TIMEZONE)) {
       throw new ConfigError([`TIMEZONE "${config.TIMEZONE}" is unknown to the database, which ` +
         'renders wall times in it; use an IANA zone name such as Europe/Berlin']);

@@ -6,9 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
-import { openDatabase } from '../../db/connect.js';
+import { migrateDatabase, openDatabase } from '../../db/connect.js';
 import type { Database } from '../../db/database.js';
-import { migrateToLatest } from '../../db/migrator.js';
 import { type Config, ConfigError, loadConfig } from '../config.js';
 import { applySnapshot } from '../sessions/scan.js';
 import { nowInstant } from '../sessions/time.js';
@@ -127,7 +126,7 @@ async function main(): Promise<number> {
   const texts = await Promise.all(positionals.map((file) => readFile(file, 'utf8')));
   const database = await openDatabase(config, logger);
   try {
-    await migrateToLatest(database.db, logger);
+    await migrateDatabase(config, database, logger);
     for (const [index, file] of positionals.entries()) {
       const [summary, ...details] = await IMPORTERS[format](database.db, texts[index]!, config);
       console.log(`${file}: ${summary}`);

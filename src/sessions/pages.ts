@@ -1,8 +1,8 @@
-// Reads a list response as JSON rows rendered by the database. A request
-// with `limit` gets one page and the cursor of the next; a request without
-// it gets the complete list, refused above MAX_ROWS, and a list longer than
-// one page is streamed from a server-side cursor in chunks, so memory stays
-// bounded however large the list.
+// Reads a list response as chunks of JSON items rendered by the database. A
+// request with `limit` gets one page and the cursor of the next; a request
+// without it gets the complete list, refused above MAX_ROWS, and a list
+// longer than one read is streamed from a server-side cursor, so memory
+// stays bounded however large the list.
 import type { CompiledQuery } from 'kysely';
 import type { DatabaseHandle } from '../../db/connect.js';
 import { ApiError, invalidField } from '../errors.js';
@@ -12,7 +12,7 @@ import {
   eventJsonQuery,
   type EventQuery,
   type Executor,
-  type JsonRow,
+  type JsonChunk,
   type PageQuery,
   type Render,
   sessionCountQuery,
@@ -24,22 +24,22 @@ import {
 
 /** The largest `limit` a request may send. */
 export const PAGE_LIMIT_MAX = 10_000;
-/** Rows read at once before a complete list is counted and streamed. */
+/** Items read at once before a complete list is counted and streamed. */
 const FIRST_ROWS = 5_000;
-/** Rows per read from a server-side cursor. */
-const CHUNK_ROWS = 1_000;
+/** Chunks per read from a server-side cursor: 1,000 items. */
+const CURSOR_CHUNKS = 4;
 
 /** The queries of one list: its rows after a position, and their count. */
 export interface ListSource<Key> {
   kind: KeyKind<Key>;
-  rows(page: PageQuery<Key>): CompiledQuery<JsonRow>;
+  rows(page: PageQuery<Key>): CompiledQuery<JsonChunk>;
   count(after: Key | undefined, cap: number): CompiledQuery<{ count: string | number }>;
 }
 
 export interface JsonList {
-  /** The JSON texts read before the response starts. */
+  /** The chunks read before the response starts, each items joined by commas. */
   first: string[];
-  /** The rest of a complete list, in chunks, when it is longer than `first`. */
+  /** The rest of a complete list, when it is longer than `first`. */
   rest?: AsyncIterable<string[]>;
   /** With `limit` only: the cursor of the next page, or null after the last. */
   nextCursor?: string | null;
@@ -114,50 +114,71 @@ function tooManyRows(maxRows: number): ApiError {
     'with cursor, or narrow the window.');
 }
 
-/** Reads a list as JSON rows: a page with `limit`, else the complete list. */
+interface Read {
+  chunks: string[];
+  /** The position of the last item read; undefined when none was. */
+  lastKey: string | undefined;
+  /** Whether items follow past the limit. */
+  more: boolean;
+}
+
+async function readChunks(database: DatabaseHandle, query: CompiledQuery<JsonChunk>): Promise<Read> {
+  const { rows } = await database.db.executeQuery(query);
+  const read: Read = { chunks: [], lastKey: undefined, more: false };
+  for (const row of rows) {
+    if (row.beyond) {
+      read.more = true;
+    } else {
+      read.chunks.push(row.json);
+      read.lastKey = row.key;
+    }
+  }
+  return read;
+}
+
+/** Reads a list as JSON chunks: a page with `limit`, else the complete list. */
 export async function readJsonList<Key>(
   database: DatabaseHandle,
   source: ListSource<Key>,
   request: PageRequest<Key>,
   maxRows: number,
 ): Promise<JsonList> {
-  const { db } = database;
-  const keyOf = (row: JsonRow): Key => {
-    const key = source.kind.parse(row.key);
-    if (key === null) throw new Error(`The database returned an unreadable list position ${row.key}.`);
+  const keyOf = (text: string): Key => {
+    const key = source.kind.parse(text);
+    if (key === null) throw new Error(`The database returned an unreadable list position ${text}.`);
     return key;
   };
   if (request.limit !== undefined) {
-    const { rows } = await db.executeQuery(source.rows({ after: request.after, limit: request.limit + 1 }));
-    const page = rows.slice(0, request.limit);
-    const more = rows.length > request.limit;
+    const page = await readChunks(database, source.rows({ after: request.after, limit: request.limit }));
     return {
-      first: page.map((row) => row.json),
-      nextCursor: more ? encodeCursor(source.kind, page.at(-1)!.key) : null,
+      first: page.chunks,
+      nextCursor: page.more ? encodeCursor(source.kind, page.lastKey!) : null,
     };
   }
 
   const firstRows = Math.min(FIRST_ROWS, maxRows);
-  const { rows } = await db.executeQuery(source.rows({ after: request.after, limit: firstRows + 1 }));
-  if (rows.length <= firstRows) return { first: rows.map((row) => row.json) };
+  const first = await readChunks(database, source.rows({ after: request.after, limit: firstRows }));
+  if (!first.more) return { first: first.chunks };
   if (firstRows === maxRows) throw tooManyRows(maxRows);
 
-  const { rows: [counted] } = await db.executeQuery(source.count(request.after, maxRows + 1));
+  const { rows: [counted] } = await database.db.executeQuery(source.count(request.after, maxRows + 1));
   if (Number(counted?.count ?? 0) > maxRows) throw tooManyRows(maxRows);
 
-  const first = rows.slice(0, firstRows);
-  const rest = source.rows({ after: keyOf(first.at(-1)!) });
+  const rest = source.rows({ after: keyOf(first.lastKey!) });
   if (database.kind === 'embedded') {
     // The embedded database has one session: a cursor held while a client
     // reads would stall every other request, so the rest is read at once.
-    const { rows: all } = await db.executeQuery(rest);
-    return { first: [...first, ...all].map((row) => row.json) };
+    const all = await readChunks(database, rest);
+    return { first: [...first.chunks, ...all.chunks] };
   }
-  return { first: first.map((row) => row.json), rest: chunks(database, rest) };
+  return { first: first.chunks, rest: cursorChunks(database, rest) };
 }
 
-async function* chunks(database: DatabaseHandle, query: CompiledQuery<JsonRow>): AsyncIterable<string[]> {
-  for await (const result of database.db.getExecutor().stream(query, CHUNK_ROWS)) {
+async function* cursorChunks(
+  database: DatabaseHandle,
+  query: CompiledQuery<JsonChunk>,
+): AsyncIterable<string[]> {
+  for await (const result of database.db.getExecutor().stream(query, CURSOR_CHUNKS)) {
     yield result.rows.map((row) => row.json);
   }
 }

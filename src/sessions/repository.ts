@@ -406,6 +406,32 @@ export async function insertSession(db: Executor, session: NewSession): Promise<
 }
 
 /**
+ * Inserts a session under the device's lock when it overlaps none of the
+ * device's sessions, in one statement. Returns null, storing nothing, when
+ * it overlaps one: the exclusion constraint is the arbiter of `on conflict
+ * do nothing`. The lock is that of lockDevice, held until the statement
+ * commits, so no locked read-then-write of the device interleaves.
+ */
+export async function insertSessionIfFree(db: Executor, session: NewSession): Promise<SessionRow | null> {
+  const end = session.end === null ? null : toSqlInstant(session.end);
+  const result = await sql<RawSessionRow>`
+    with device_lock as (select pg_advisory_xact_lock(hashtextextended(${session.mac}, 0)))
+    insert into sessions (mac, ip, period, event_type_connection,
+      event_type_disconnection, additional_info, source)
+    select ${session.mac}, ${session.ip}::inet,
+      tstzrange(${toSqlInstant(session.start)}::timestamptz, ${end}::timestamptz, '[)'),
+      ${session.connectionType}, ${session.end === null ? null : session.disconnectionType},
+      ${session.additionalInfo}, ${session.source ?? null}
+    from device_lock
+    on conflict do nothing
+    returning id, mac, host(ip) as ip, ${startMicros} as start_us, ${endMicros} as end_us,
+      event_type_connection, event_type_disconnection, additional_info, source
+  `.execute(db);
+  const row = result.rows[0];
+  return row ? toSessionRow(row) : null;
+}
+
+/**
  * Inserts many sessions in one statement from parallel arrays. The
  * exclusion constraint still rejects the whole statement on any overlap.
  */
@@ -562,17 +588,20 @@ export function overlappingSessionsQuery(db: Executor, filter: OverlapFilter) {
 
 function withOverlapFilter<O>(select: SessionQuery<O>, filter: OverlapFilter): SessionQuery<O> {
   const { from, to } = filter.window;
-  let query = select
-    .where(sql<boolean>`period && ${periodRange(from, to)}`)
+  // One device's sessions are found through the exclusion index; all
+  // devices' through the index on span(period), which the planner cannot
+  // mistake for the exclusion index.
+  const overlaps = filter.mac
+    ? sql<boolean>`(${ofDevice(filter.mac)} and period && ${periodRange(from, to)})`
+    : sql<boolean>`span(period) && ${periodRange(from, to)}`;
+  const query = select
+    .where(overlaps)
     .where(sql<boolean>`(not upper_inf(period) or ${timestamptz(filter.now)} >= ${timestamptz(from)})`);
-  if (filter.mac) query = query.where(ofDevice(filter.mac));
-  if (filter.missingOnly) {
-    query = query.where((eb) => eb.or([
-      eb('event_type_connection', '=', MISSING_EVENT),
-      eb('event_type_disconnection', '=', MISSING_EVENT),
-    ]));
-  }
-  return query;
+  if (!filter.missingOnly) return query;
+  return query.where((eb) => eb.or([
+    eb('event_type_connection', '=', MISSING_EVENT),
+    eb('event_type_disconnection', '=', MISSING_EVENT),
+  ]));
 }
 
 export type EventFilter = 'all' | 'voided' | 'new' | 'down';
@@ -680,11 +709,23 @@ export async function databaseKnowsZone(db: Executor, zone: string): Promise<boo
   }
 }
 
-/** One response item as JSON text, with the keyset position after it. */
-export interface JsonRow {
+/**
+ * Consecutive items of a list as JSON texts joined by commas, so that a
+ * large list reaches the service as a few strings, not one object a row.
+ */
+export interface JsonChunk {
   json: string;
+  /** The list position of the chunk's last item. */
   key: string;
+  /**
+   * Marks the one item read past a page's limit: its chunk tells that
+   * more items follow and is not part of the page.
+   */
+  beyond: boolean;
 }
+
+/** Items per chunk: about 60 kB of calendar items. */
+export const CHUNK_ITEMS = 250;
 
 /** A session list position: the connection instant and id of the last item. */
 export interface SessionKey {
@@ -707,7 +748,7 @@ export interface Render {
 export interface PageQuery<Key> {
   /** Rows after this position, in list order. */
   after?: Key | undefined;
-  /** At most this many rows. */
+  /** At most this many rows, and one more marked beyond when it exists. */
   limit?: number | undefined;
 }
 
@@ -906,11 +947,35 @@ function sessionsAfter<O>(query: SessionQuery<O>, after: SessionKey | undefined)
     or (lower(period) = ${start} and id < ${String(after.id)}::int8))`);
 }
 
-function pagedSessions<O>(query: SessionQuery<O>, page: PageQuery<SessionKey>): SessionQuery<O> {
+/**
+ * Orders the sessions newest first after a position and numbers them from 1
+ * in that order as `n`. With a limit it reads one row more, which tells
+ * whether more rows follow.
+ */
+function pagedSessions<O>(query: SessionQuery<O>, page: PageQuery<SessionKey>) {
   let paged = sessionsAfter(query, page.after)
+    .select(sql<number>`row_number() over (order by lower(period) desc, id desc)`.as('n'))
     .orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc');
-  if (page.limit !== undefined) paged = paged.limit(page.limit);
+  if (page.limit !== undefined) paged = paged.limit(page.limit + 1);
   return paged;
+}
+
+/**
+ * Groups rendered rows `json`, `key` and `n` into chunks of CHUNK_ITEMS in
+ * list order. Rows numbered past `limit` form the last chunk, marked beyond.
+ */
+function chunked(rendered: RawBuilder<unknown>, limit: number | undefined): RawBuilder<JsonChunk> {
+  const group = limit === undefined
+    ? sql`(r.n - 1) / ${sql.lit(CHUNK_ITEMS)}`
+    : sql`case when r.n > ${limit} then -1 else (r.n - 1) / ${sql.lit(CHUNK_ITEMS)} end`;
+  return sql<JsonChunk>`
+    select string_agg(c.json, ',' order by c.n) as json,
+      (array_agg(c.key order by c.n desc))[1] as key,
+      c.chunk < 0 as beyond
+    from (select r.json, r.key, r.n, ${group} as chunk from (${rendered}) as r) as c
+    group by c.chunk
+    order by c.chunk < 0, c.chunk
+  `;
 }
 
 function sessionsToRender(db: Executor) {
@@ -932,25 +997,25 @@ function selectionQuery(db: Executor, selection: SessionSelection) {
     : withOverlapFilter(sessionsToRender(db), selection.filter);
 }
 
-/** Builds the query that returns a page of sessions as JSON rows. */
+/** Builds the query that returns a page of sessions as chunks of JSON items. */
 export function sessionJsonQuery(
   db: Executor,
   selection: SessionSelection,
   shape: SessionShape,
   page: PageQuery<SessionKey>,
   render: Render,
-): CompiledQuery<JsonRow> {
+): CompiledQuery<JsonChunk> {
   const rows = pagedSessions(selectionQuery(db, selection), page);
   // An open session recorded slightly ahead of the clock ends, in the
   // calendar, at its start.
   const endOfOpen = shape === 'session' ? sql`p.now` : sql`greatest(p.now, lower(s.period))`;
   const json = shape === 'session' ? sessionObject() : calendarObject();
-  return sql<JsonRow>`
-    select ${json} as json, s.start_us || ':' || s.id as key
+  const rendered = sql`
+    select ${json} as json, s.start_us || ':' || s.id as key, s.n
     from ${withBoundTexts(rows, render, endOfOpen)}
     ${shape === 'session' ? sql`cross join ${sessionSeconds()}` : sql``}
-    order by s.start_at desc, s.id desc
-  `.compile(db);
+  `;
+  return chunked(rendered, page.limit).compile(db);
 }
 
 /** Counts the sessions of a selection after a position, up to `cap`. */
@@ -973,26 +1038,28 @@ function eventsAfter(after: EventKey | undefined): RawBuilder<boolean> {
     or (e.side = ${after.side} and e.seq < ${String(after.seq)}::int8))))`;
 }
 
-/** Builds the query that returns a page of events as JSON rows. */
+/** Builds the query that returns a page of events as chunks of JSON items. */
 export function eventJsonQuery(
   db: Executor,
   query: EventQuery,
   page: PageQuery<EventKey>,
   render: Render,
-): CompiledQuery<JsonRow> {
-  const limit = page.limit === undefined ? sql`` : sql`limit ${page.limit}`;
-  return sql<JsonRow>`
+): CompiledQuery<JsonChunk> {
+  // One row more than the limit tells whether more rows follow.
+  const limit = page.limit === undefined ? sql`` : sql`limit ${page.limit + 1}`;
+  const rendered = sql`
     select ${eventObject()} as json,
-      ${epochMicros(sql`e.at`)} || ':' || e.side || ':' || e.seq as key
+      ${epochMicros(sql`e.at`)} || ':' || e.side || ':' || e.seq as key, e.n
     from (
-      select * from (${eventsUnion(query, page.after?.at)}) as e
+      select *, row_number() over (${EVENT_ORDER}) as n
+      from (${eventsUnion(query, page.after?.at)}) as e
       where ${eventsAfter(page.after)}
       ${EVENT_ORDER} ${limit}
     ) as e
     cross join ${renderSettings(render)}
     cross join ${eventTexts()}
-    ${EVENT_ORDER}
-  `.compile(db);
+  `;
+  return chunked(rendered, page.limit).compile(db);
 }
 
 /** Counts the events of a query after a position, up to `cap`. */

@@ -34,11 +34,15 @@ function overlaps(session: NewSession, row: SessionRow): boolean {
  * new one. Throws a 409 ApiError when the session overlaps a closed session,
  * or an open session that began at or after its start.
  */
-export function createSession(
+export async function createSession(
   db: Kysely<Database>,
   session: NewSession,
   zone: string,
 ): Promise<CreateResult> {
+  // A session that overlaps nothing, the usual case, takes one statement.
+  // Any overlap, an exact repeat included, takes the full rules below.
+  const inserted = await repository.insertSessionIfFree(db, session);
+  if (inserted) return { session: inserted, outcome: 'created', closed: null };
   return db.transaction().execute(async (trx) => {
     await repository.lockDevice(trx, session.mac);
     return createLockedSession(trx, session, zone);

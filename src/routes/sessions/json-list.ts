@@ -1,9 +1,13 @@
 // Sends a list read by readJsonList as the documented envelope. The items
-// are JSON texts from the database, so the body is written as text: whole
-// when it was read at once, else streamed chunk by chunk.
+// are JSON texts from the database, so the body is written as text: as one
+// string when it is small, else streamed chunk by chunk, so that no large
+// body is ever copied into one string.
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { JsonList } from '../../sessions/pages.js';
+
+/** Bodies up to this many characters are sent as one string. */
+const WHOLE_BODY_MAX = 64 * 1024;
 
 export function sendJsonList(reply: FastifyReply, field: 'sessions' | 'data', list: JsonList) {
   const head = `{"success":true,"${field}":[`;
@@ -11,15 +15,26 @@ export function sendJsonList(reply: FastifyReply, field: 'sessions' | 'data', li
     ? ']}'
     : `],"next_cursor":${JSON.stringify(list.nextCursor)}}`;
   reply.type('application/json; charset=utf-8');
-  const rest = list.rest;
-  if (!rest) return reply.send(head + list.first.join(',') + tail);
+  const { first, rest } = list;
+  const length = first.reduce((sum, chunk) => sum + chunk.length, 0);
+  if (!rest && length <= WHOLE_BODY_MAX) return reply.send(head + first.join(',') + tail);
 
   async function* body(): AsyncGenerator<string> {
-    yield head + list.first.join(',');
-    for await (const chunk of rest!) {
-      if (chunk.length > 0) yield `,${chunk.join(',')}`;
+    let separator = '';
+    yield head;
+    for (const chunk of first) {
+      yield separator + chunk;
+      separator = ',';
+    }
+    if (rest) {
+      for await (const chunks of rest) {
+        for (const chunk of chunks) {
+          yield separator + chunk;
+          separator = ',';
+        }
+      }
     }
     yield tail;
   }
-  return reply.send(Readable.from(body()));
+  return reply.send(Readable.from(body(), { objectMode: false }));
 }
