@@ -1,11 +1,12 @@
 // Reads a list response as chunks of JSON items rendered by the database. A
-// request with `limit` gets one page and the cursor of the next; a request
-// without it gets the complete list, refused above MAX_ROWS, and a list
-// longer than one read is streamed from a server-side cursor, so memory
-// stays bounded however large the list.
+// request with `limit` gets one page and the cursor of the next. A request
+// without it gets the complete list, rejected above MAX_ROWS. A list longer
+// than one read is streamed from a server-side cursor, so memory stays
+// bounded however large the list.
 import type { CompiledQuery } from 'kysely';
 import type { DatabaseHandle } from '../../db/connect.js';
 import { ApiError, invalidField } from '../errors.js';
+import { isSupportedInstant } from './time.js';
 import {
   eventCountQuery,
   type EventKey,
@@ -24,7 +25,12 @@ import {
 
 /** The largest `limit` a request may send. */
 export const PAGE_LIMIT_MAX = 10_000;
-/** Items read at once before a complete list is counted and streamed. */
+/**
+ * Items read at once before a complete list is counted and streamed: about
+ * 2 MB of session objects.
+ * NOTE: npm start caps the old space at 96 MB; how many such reads fit at
+ * once is estimated from their size, not measured under load.
+ */
 const FIRST_ROWS = 5_000;
 /** Chunks per read from a server-side cursor: 1,000 items. */
 const CURSOR_CHUNKS = 4;
@@ -37,7 +43,7 @@ export interface ListSource<Key> {
 }
 
 export interface JsonList {
-  /** The chunks read before the response starts, each items joined by commas. */
+  /** The chunks read before the response starts; a chunk is items joined by commas. */
   first: string[];
   /** The rest of a complete list, when it is longer than `first`. */
   rest?: AsyncIterable<string[]>;
@@ -64,7 +70,8 @@ export const SESSION_KEYS: KeyKind<SessionKey> = {
   parse(text) {
     const [start, id, ...rest] = text.split(':');
     if (rest.length > 0 || !DIGITS.test(start ?? '') || !/^\d{1,15}$/.test(id ?? '')) return null;
-    return { start: BigInt(start!), id: Number(id) };
+    const key = { start: BigInt(start!), id: Number(id) };
+    return isSupportedInstant(key.start) ? key : null;
   },
 };
 
@@ -74,7 +81,8 @@ export const EVENT_KEYS: KeyKind<EventKey> = {
     const [at, side, seq, ...rest] = text.split(':');
     if (rest.length > 0 || !DIGITS.test(at ?? '') || !/^[012]$/.test(side ?? '') ||
         !/^\d{1,15}$/.test(seq ?? '')) return null;
-    return { at: BigInt(at!), side: Number(side), seq: Number(seq) };
+    const key = { at: BigInt(at!), side: Number(side), seq: Number(seq) };
+    return isSupportedInstant(key.at) ? key : null;
   },
 };
 

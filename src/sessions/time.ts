@@ -195,8 +195,13 @@ const MAX_INSTANT = instantFromMillis(wallMillis({
   year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59,
 })) + 999_999n;
 
+/** Tells whether an instant lies in the years 0001 to 9999 in UTC. */
+export function isSupportedInstant(instant: Instant): boolean {
+  return instant >= MIN_INSTANT && instant <= MAX_INSTANT;
+}
+
 function inSupportedRange(instant: Instant): Parsed<Instant> {
-  if (instant < MIN_INSTANT || instant > MAX_INSTANT) {
+  if (!isSupportedInstant(instant)) {
     return { ok: false, reason: 'it lies outside the years 0001 to 9999 in UTC' };
   }
   return { ok: true, value: instant };

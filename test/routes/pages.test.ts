@@ -3,7 +3,7 @@
 // one read, streamed over real HTTP.
 import t, { type Test } from 'tap';
 import { insertSessionsBulk, MISSING_EVENT, type NewSession } from '../../src/sessions/repository.js';
-import { buildTestApp, databaseKind, fixedClock, openTestDatabase, randomMac, send } from '../helpers.js';
+import { buildTestApp, fixedClock, openTestDatabase, randomMac, send } from '../helpers.js';
 
 const NOW = '2025-08-21T12:00:00Z';
 const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
@@ -86,6 +86,13 @@ t.test('bad limit and cursor values are 400s naming them', async (t) => {
     ['cursor', `/sessions/calendar?start=2025-08-01&end=2025-08-02&cursor=${'A'.repeat(300)}`],
     ['cursor', `/sessions/list?cursor=${eventCursor}`],
     ['cursor', `/sessions/session-events?type=all&cursor=${sessionCursor}`],
+    // Positions outside the years 0001 to 9999 that the service handles.
+    ['cursor', `/sessions/list?limit=5&cursor=${Buffer.from('s:9999999999999999999:1').toString('base64url')}`],
+    ['cursor', `/sessions/calendar?start=2025-08-01&end=2025-08-02&cursor=${
+      Buffer.from('s:-9223372036854775808:1').toString('base64url')}`],
+    ['cursor', `/sessions/${macs[0]}?cursor=${Buffer.from('s:9223372036854775807:1').toString('base64url')}`],
+    ['cursor', `/sessions/session-events?cursor=${Buffer.from('e:9223372036854775807:0:1').toString('base64url')}`],
+    ['cursor', `/sessions/session-events?cursor=${Buffer.from('e:-9223372036854775808:0:1').toString('base64url')}`],
   ] as const;
   for (const [field, url] of cases) {
     const response = await send(app, 'GET', url);
@@ -130,10 +137,8 @@ t.test('a list longer than one read is streamed complete over HTTP', async (t) =
     const response = await fetch(`http://127.0.0.1:${port}${path}`);
     t.equal(response.status, 200, path);
     t.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
-    // The server reads from a cursor as the client reads; the embedded
-    // database reads the list at once.
-    t.equal(response.headers.get('transfer-encoding'),
-      databaseKind === 'postgres' ? 'chunked' : null, 'streamed on a server');
+    // A body this large is written chunk by chunk on either database.
+    t.equal(response.headers.get('transfer-encoding'), 'chunked', 'streamed');
     const body = await response.json() as { success: boolean; sessions?: unknown[]; data?: unknown[] };
     const items = body.sessions ?? body.data ?? [];
     t.equal(body.success, true);
