@@ -27,7 +27,7 @@ const REFERENCE_SESSIONS = 1_000_000;
 const SERVICE_ARGS = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start
   .split(' ').slice(1) as string[];
 const SESSIONS_PER_DEVICE = 200;
-/** The MACs of the create load start so; the seeded ones start with 02. */
+/** The prefix of the create load's MACs; the seeded ones start with 02. */
 const CREATED_PREFIX = '06:00:00:';
 
 const { values: options } = parseArgs({

@@ -718,8 +718,8 @@ export interface JsonChunk {
   /** The list position of the chunk's last item. */
   key: string;
   /**
-   * Marks the one item read past a page's limit: its chunk tells that
-   * more items follow and is not part of the page.
+   * Marks the chunk of the one item read past a page's limit. It shows
+   * that more items follow and is not part of the page.
    */
   beyond: boolean;
 }
@@ -952,7 +952,7 @@ function sessionsAfter<O>(query: SessionQuery<O>, after: SessionKey | undefined)
 
 /**
  * Orders the sessions newest first after a position and numbers them from 1
- * in that order as `n`. With a limit it reads one row more, which tells
+ * in that order as `n`. With a limit it reads one row more, which shows
  * whether more rows follow.
  */
 function pagedSessions<O>(query: SessionQuery<O>, page: PageQuery<SessionKey>) {
@@ -1048,7 +1048,7 @@ export function eventJsonQuery(
   page: PageQuery<EventKey>,
   render: Render,
 ): CompiledQuery<JsonChunk> {
-  // One row more than the limit tells whether more rows follow.
+  // One row more than the limit shows whether more rows follow.
   const limit = page.limit === undefined ? sql`` : sql`limit ${page.limit + 1}`;
   const rendered = sql`
     select ${eventObject()} as json,
