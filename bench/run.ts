@@ -206,7 +206,7 @@ function table(figures: Figures[]): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** The MAC of the create load's n-th request: outside the seeded set. */
+/** Returns the MAC of the create load's n-th request, outside the seeded set. */
 function createdMac(n: number): string {
   const hex = (0x100000 + n).toString(16).toUpperCase().padStart(6, '0');
   return `${CREATED_PREFIX}${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;

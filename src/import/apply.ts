@@ -133,6 +133,13 @@ function conflictReason(error: unknown): string | null {
 /** Sessions per statement of the bulk path. */
 const BULK_BATCH = 5_000;
 
+/** Orders sessions by their start; bigint differences do not fit a comparator. */
+function byStart(a: ImportedSession, b: ImportedSession): number {
+  if (a.start < b.start) return -1;
+  if (a.start > b.start) return 1;
+  return 0;
+}
+
 /**
  * Imports sessions many per statement: the bulk path for seeding, first
  * imports and imports that add newer history. A device takes it when it has
@@ -150,8 +157,7 @@ export async function importSessionsBulk(
 ): Promise<ImportReport> {
   // Rows stored in time order put the sessions of one window, over all
   // devices, on neighbouring pages, which the calendar reads.
-  const merged = mergeRenewals(sessions)
-    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const merged = mergeRenewals(sessions).sort(byStart);
   for (let offset = 0; offset < merged.length; offset += BULK_BATCH) {
     const batch = merged.slice(offset, offset + BULK_BATCH);
     const stored = await repository.latestSessionEnds(db, [...new Set(batch.map((s) => s.mac))]);

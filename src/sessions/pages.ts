@@ -56,7 +56,7 @@ export interface PageRequest<Key> {
   after?: Key | undefined;
 }
 
-/** How a list's positions travel in a cursor. */
+/** The encoding of a list's positions in a cursor. */
 export interface KeyKind<Key> {
   prefix: string;
   /** Parses the database's key text; null when it is not one. */
@@ -191,7 +191,7 @@ async function* cursorChunks(
   }
 }
 
-/** The sessions of a selection, as session objects or calendar items. */
+/** Builds the list source of a selection's sessions, as session objects or calendar items. */
 export function sessionSource(
   db: Executor,
   selection: SessionSelection,
@@ -205,7 +205,7 @@ export function sessionSource(
   };
 }
 
-/** The events of a query, as event rows. */
+/** Builds the list source of a query's events, as event rows. */
 export function eventSource(db: Executor, query: EventQuery, render: Render): ListSource<EventKey> {
   return {
     kind: EVENT_KEYS,

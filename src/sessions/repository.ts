@@ -772,14 +772,14 @@ function minuteText(seconds: RawBuilder<unknown>): RawBuilder<string> {
   return sql<string>`replace(left(${seconds}, -3), 'T', ' ')`;
 }
 
-/** The zone's offset at an instant in whole seconds, from its local timestamp. */
+/** Computes the zone's offset at an instant in whole seconds, from its local timestamp. */
 function offsetSeconds(local: RawBuilder<unknown>, instant: RawBuilder<unknown>): RawBuilder<number> {
   // float8 is exact enough here: the difference is whole seconds, and the
   // cast rounds to the nearest.
   return sql<number>`(date_part('epoch', ${local}) - date_part('epoch', ${instant}))::int4`;
 }
 
-/** The microseconds within the second of an instant. */
+/** Extracts the microseconds within the second of an instant. */
 function microsOf(instant: RawBuilder<unknown>): RawBuilder<number> {
   return sql<number>`(date_part('microseconds', ${instant})::int8 % 1000000)`;
 }
@@ -845,12 +845,12 @@ function sessionText(openText: string): { connection: RawBuilder<string>; discon
 // quoted as they are; free text (event types, additional information)
 // passes through to_json.
 
-/** A JSON string of a text that needs no escaping; null stays null. */
+/** Quotes a text that needs no escaping as a JSON string; null stays null. */
 function quoted(text: RawBuilder<unknown>): RawBuilder<string> {
   return sql<string>`('"' || ${text} || '"')`;
 }
 
-/** A JSON string of free text, or null. */
+/** Encodes free text as a JSON string, or null as null. */
 function escaped(text: RawBuilder<unknown>): RawBuilder<string> {
   return sql<string>`coalesce(to_json(${text}::text)::text, 'null')`;
 }
@@ -867,8 +867,8 @@ function jsonObject(members: [string, RawBuilder<unknown>][]): RawBuilder<string
 }
 
 /**
- * The session object of ./format.ts toSessionResponse, from row `s` of
- * withBoundTexts and `d` of sessionSeconds.
+ * Builds the session object of ./format.ts toSessionResponse from row `s`
+ * of withBoundTexts and `d` of sessionSeconds.
  * TODO: store the rendered text of closed sessions. Rendering costs about
  * 5 µs a session in PostgreSQL 15, which caps a device's 200-session list
  * near 1,000 requests/s on 2 cores.
@@ -896,13 +896,13 @@ function sessionObject(): RawBuilder<string> {
   ]);
 }
 
-/** The seconds of row `s` that sessionObject reads, as lateral `d`. */
+/** Computes the seconds of row `s` that sessionObject reads, as lateral `d`. */
 function sessionSeconds(): RawBuilder<unknown> {
   return sql`lateral (select greatest(0, (${epochMicrosInt(sql`coalesce(upper(s.period), s.now)`)}
     - ${epochMicrosInt(sql`lower(s.period)`)}) / 1000000) as seconds) as d`;
 }
 
-/** The calendar item of ./format.ts toCalendarItem, from row `s` of withBoundTexts. */
+/** Builds the calendar item of ./format.ts toCalendarItem from row `s` of withBoundTexts. */
 function calendarObject(): RawBuilder<string> {
   const text = sessionText('<still connected>');
   return jsonObject([
@@ -931,7 +931,7 @@ function eventObject(): RawBuilder<string> {
   ]);
 }
 
-/** The texts of event row `e` that eventObject reads, as lateral `t`. */
+/** Renders the texts of event row `e` that eventObject reads, as lateral `t`. */
 function eventTexts(): RawBuilder<unknown> {
   const local = sql`(e.at at time zone p.zone)`;
   return sql`lateral (select ${secondText(local)} as sec, ${microsOf(sql`e.at`)} as micros,
