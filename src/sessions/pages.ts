@@ -6,6 +6,7 @@
 import type { CompiledQuery } from 'kysely';
 import type { DatabaseHandle } from '../../db/connect.js';
 import { ApiError, invalidField } from '../errors.js';
+import { toCalendarItem, toSessionResponse } from './format.js';
 import { isSupportedInstant } from './time.js';
 import {
   eventCountQuery,
@@ -14,6 +15,7 @@ import {
   type EventQuery,
   type Executor,
   type JsonChunk,
+  listSessionPage,
   type PageQuery,
   type Render,
   sessionCountQuery,
@@ -34,12 +36,21 @@ export const PAGE_LIMIT_MAX = 10_000;
 const FIRST_ROWS = 5_000;
 /** Chunks per read from a server-side cursor: 1,000 items. */
 const CURSOR_CHUNKS = 4;
+/**
+ * Items of a usually short session list, such as a device's last days, that
+ * are read as rows and rendered in the service. The database renders the
+ * rest, in one more query. Rendering a device's four rows in PostgreSQL 15
+ * took half again the database CPU of reading them (measured on 2 vCPUs).
+ */
+const HEAD_ITEMS = 16;
 
 /** The queries of one list: its rows after a position, and their count. */
 export interface ListSource<Key> {
   kind: KeyKind<Key>;
   rows(page: PageQuery<Key>): CompiledQuery<JsonChunk>;
   count(after: Key | undefined, cap: number): CompiledQuery<{ count: string | number }>;
+  /** Reads up to `limit` items after a position, rendered in the service. */
+  head?(page: PageQuery<Key> & { limit: number }): Promise<Read>;
 }
 
 export interface JsonList {
@@ -122,7 +133,7 @@ function tooManyRows(maxRows: number): ApiError {
     'with cursor, or narrow the window.');
 }
 
-interface Read {
+export interface Read {
   chunks: string[];
   /** The position of the last item read; undefined when none was. */
   lastKey: string | undefined;
@@ -156,16 +167,14 @@ export async function readJsonList<Key>(
     if (key === null) throw new Error(`The database returned an unreadable list position ${text}.`);
     return key;
   };
+  const firstRows = request.limit ?? Math.min(FIRST_ROWS, maxRows);
+  const first = await readFirst(database, source, request.after, firstRows, keyOf);
   if (request.limit !== undefined) {
-    const page = await readChunks(database, source.rows({ after: request.after, limit: request.limit }));
     return {
-      first: page.chunks,
-      nextCursor: page.more ? encodeCursor(source.kind, page.lastKey!) : null,
+      first: first.chunks,
+      nextCursor: first.more ? encodeCursor(source.kind, first.lastKey!) : null,
     };
   }
-
-  const firstRows = Math.min(FIRST_ROWS, maxRows);
-  const first = await readChunks(database, source.rows({ after: request.after, limit: firstRows }));
   if (!first.more) return { first: first.chunks };
   if (firstRows === maxRows) throw tooManyRows(maxRows);
 
@@ -182,6 +191,29 @@ export async function readJsonList<Key>(
   return { first: first.chunks, rest: cursorChunks(database, rest) };
 }
 
+/**
+ * Reads up to `limit` items after a position: the head rendered in the
+ * service, then the rest as chunks from the database.
+ */
+async function readFirst<Key>(
+  database: DatabaseHandle,
+  source: ListSource<Key>,
+  after: Key | undefined,
+  limit: number,
+  keyOf: (text: string) => Key,
+): Promise<Read> {
+  if (!source.head) return readChunks(database, source.rows({ after, limit }));
+  const headItems = Math.min(HEAD_ITEMS, limit);
+  const head = await source.head({ after, limit: headItems });
+  if (!head.more || headItems === limit) return head;
+  const rest = await readChunks(database, source.rows({ after: keyOf(head.lastKey!), limit: limit - headItems }));
+  return {
+    chunks: [...head.chunks, ...rest.chunks],
+    lastKey: rest.lastKey ?? head.lastKey,
+    more: rest.more,
+  };
+}
+
 async function* cursorChunks(
   database: DatabaseHandle,
   query: CompiledQuery<JsonChunk>,
@@ -191,17 +223,37 @@ async function* cursorChunks(
   }
 }
 
-/** Builds the list source of a selection's sessions, as session objects or calendar items. */
+/**
+ * Builds the list source of a selection's sessions, as session objects or
+ * calendar items. A `short` selection starts with items rendered in the
+ * service.
+ */
 export function sessionSource(
   db: Executor,
   selection: SessionSelection,
   shape: SessionShape,
   render: Render,
+  short = false,
 ): ListSource<SessionKey> {
-  return {
+  const source: ListSource<SessionKey> = {
     kind: SESSION_KEYS,
     rows: (page) => sessionJsonQuery(db, selection, shape, page, render),
     count: (after, cap) => sessionCountQuery(db, selection, after, cap),
+  };
+  if (!short) return source;
+  const toItem = shape === 'session' ? toSessionResponse : toCalendarItem;
+  return {
+    ...source,
+    async head(page) {
+      const rows = await listSessionPage(db, selection, { after: page.after, limit: page.limit + 1 });
+      const items = rows.slice(0, page.limit);
+      const last = items.at(-1);
+      return {
+        chunks: items.length === 0 ? [] : [items.map((row) => JSON.stringify(toItem(row, render.zone, render.now))).join(',')],
+        lastKey: last && `${last.start}:${last.id}`,
+        more: rows.length > page.limit,
+      };
+    },
   };
 }
 

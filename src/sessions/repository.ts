@@ -3,8 +3,8 @@
 // Date, so no bound loses precision. Every write and device query is keyed by
 // the canonical MAC.
 import {
-  type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder, sql,
-  type Transaction,
+  type CompiledQuery, DummyDriver, type Expression, Kysely, PostgresAdapter, PostgresIntrospector,
+  PostgresQueryCompiler, type RawBuilder, type SelectQueryBuilder, sql, type Transaction,
 } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { type Instant, instantFromDatabase, toSqlInstant, type Window } from './time.js';
@@ -798,23 +798,33 @@ function isoText(seconds: RawBuilder<unknown>, micros: RawBuilder<unknown>, offs
 }
 
 /**
- * Row `s` of the sessions with, computed once each, the bounds' local
- * timestamps, second texts, offsets and microseconds: start_local,
- * start_sec, start_offset, start_micros and the same of the end.
- * An open session's end is `endOfOpen`. `offset 0` keeps the planner from
- * folding the levels together, which would compute each value again
- * wherever it is used.
+ * Columns of row `b` computed once each from its local timestamps: the
+ * bounds' second texts, offsets and microseconds, start_sec, start_offset,
+ * start_micros and the same of the end.
  */
-function withBoundTexts(rows: Expression<unknown>, render: Render, endOfOpen: RawBuilder<unknown>) {
-  return sql`(select b.*, ${secondText(sql`b.start_local`)} as start_sec,
-      ${secondText(sql`b.end_local`)} as end_sec,
-      ${offsetSeconds(sql`b.start_local`, sql`lower(b.period)`)} as start_offset,
-      ${offsetSeconds(sql`b.end_local`, sql`upper(b.period)`)} as end_offset,
-      ${microsOf(sql`lower(b.period)`)} as start_micros,
-      ${microsOf(sql`upper(b.period)`)} as end_micros
-    from (select s.*, p.now,
-        lower(s.period) at time zone p.zone as start_local,
-        coalesce(upper(s.period), ${endOfOpen}) at time zone p.zone as end_local
+function boundTexts(): RawBuilder<unknown> {
+  return sql`${secondText(sql`b.start_local`)} as start_sec,
+    ${secondText(sql`b.end_local`)} as end_sec,
+    ${offsetSeconds(sql`b.start_local`, sql`lower(b.period)`)} as start_offset,
+    ${offsetSeconds(sql`b.end_local`, sql`upper(b.period)`)} as end_offset,
+    ${microsOf(sql`lower(b.period)`)} as start_micros,
+    ${microsOf(sql`upper(b.period)`)} as end_micros`;
+}
+
+/** The local timestamps of row `s`, an open session ending at `endOfOpen`. */
+function localTimes(endOfOpen: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`lower(s.period) at time zone p.zone as start_local,
+    coalesce(upper(s.period), ${endOfOpen}) at time zone p.zone as end_local`;
+}
+
+/**
+ * Row `s` of the sessions with the columns of localTimes and boundTexts.
+ * `offset 0` keeps the planner from folding the levels together, which
+ * would compute each value again wherever it is used.
+ */
+function withBoundTexts(rows: Expression<unknown>, render: Render, shape: SessionShape) {
+  return sql`(select b.*, ${RENDER_TEXT.boundTexts}
+    from (select s.*, p.now, ${RENDER_TEXT.localTimes[shape]}
       from (${rows}) as s cross join ${renderSettings(render)} offset 0) as b
     offset 0) as s`;
 }
@@ -827,15 +837,15 @@ function durationText(seconds: RawBuilder<unknown>): RawBuilder<string> {
 }
 
 const S_OPEN = sql<boolean>`upper_inf(s.period)`;
-const S_MISSING_START = sql<boolean>`(s.event_type_connection = ${MISSING_EVENT})`;
-const S_MISSING_END = sql<boolean>`coalesce(s.event_type_disconnection = ${MISSING_EVENT}, false)`;
+const S_MISSING_START = sql<boolean>`(s.event_type_connection = ${sql.lit(MISSING_EVENT)})`;
+const S_MISSING_END = sql<boolean>`coalesce(s.event_type_disconnection = ${sql.lit(MISSING_EVENT)}, false)`;
 
 function sessionText(openText: string): { connection: RawBuilder<string>; disconnection: RawBuilder<string> } {
   return {
-    connection: sql<string>`case when ${S_MISSING_START} then ${MISSING_EVENT}
+    connection: sql<string>`case when ${S_MISSING_START} then ${sql.lit(MISSING_EVENT)}
       else ${minuteText(sql`s.start_sec`)} end`,
-    disconnection: sql<string>`case when ${S_OPEN} then ${openText}
-      when ${S_MISSING_END} then ${MISSING_EVENT} else ${minuteText(sql`s.end_sec`)} end`,
+    disconnection: sql<string>`case when ${S_OPEN} then ${sql.lit(openText)}
+      when ${S_MISSING_END} then ${sql.lit(MISSING_EVENT)} else ${minuteText(sql`s.end_sec`)} end`,
   };
 }
 
@@ -981,6 +991,43 @@ function chunked(rendered: RawBuilder<unknown>, limit: number | undefined): RawB
   `;
 }
 
+export type SessionShape = 'session' | 'calendar';
+
+/**
+ * Compiles fragments that take no parameters to text, once. A request adds
+ * the text to its query as it is instead of a tree of nodes to compile.
+ */
+const textCompiler = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
+function precompiled<T>(fragment: RawBuilder<T>): RawBuilder<T> {
+  const { sql: text, parameters } = fragment.compile(textCompiler);
+  if (parameters.length > 0) throw new Error(`A precompiled fragment has parameters: ${text}`);
+  return sql.raw<T>(text);
+}
+
+/** The rendering of list items, as text compiled once. */
+const RENDER_TEXT = {
+  boundTexts: precompiled(boundTexts()),
+  localTimes: {
+    // An open session recorded slightly ahead of the clock ends, in the
+    // calendar, at its start.
+    session: precompiled(localTimes(sql`p.now`)),
+    calendar: precompiled(localTimes(sql`greatest(p.now, lower(s.period))`)),
+  } satisfies Record<SessionShape, RawBuilder<unknown>>,
+  session: precompiled(sessionObject()),
+  sessionSeconds: precompiled(sessionSeconds()),
+  calendar: precompiled(calendarObject()),
+  event: precompiled(eventObject()),
+  eventTexts: precompiled(eventTexts()),
+};
+
 function sessionsToRender(db: Executor) {
   return db.selectFrom('sessions').select([
     'id', 'mac', 'ip', 'period', 'event_type_connection', 'event_type_disconnection',
@@ -988,7 +1035,6 @@ function sessionsToRender(db: Executor) {
   ]);
 }
 
-export type SessionShape = 'session' | 'calendar';
 
 export type SessionSelection =
   | { kind: 'list'; filter: ListFilter }
@@ -1009,16 +1055,32 @@ export function sessionJsonQuery(
   render: Render,
 ): CompiledQuery<JsonChunk> {
   const rows = pagedSessions(selectionQuery(db, selection), page);
-  // An open session recorded slightly ahead of the clock ends, in the
-  // calendar, at its start.
-  const endOfOpen = shape === 'session' ? sql`p.now` : sql`greatest(p.now, lower(s.period))`;
-  const json = shape === 'session' ? sessionObject() : calendarObject();
   const rendered = sql`
-    select ${json} as json, s.start_us || ':' || s.id as key, s.n
-    from ${withBoundTexts(rows, render, endOfOpen)}
-    ${shape === 'session' ? sql`cross join ${sessionSeconds()}` : sql``}
+    select ${RENDER_TEXT[shape]} as json, s.start_us || ':' || s.id as key, s.n
+    from ${withBoundTexts(rows, render, shape)}
+    ${shape === 'session' ? sql`cross join ${RENDER_TEXT.sessionSeconds}` : sql``}
   `;
   return chunked(rendered, page.limit).compile(db);
+}
+
+/**
+ * Reads a page of a selection's sessions as rows, newest connection first,
+ * for lists short enough to render in the service.
+ */
+export async function listSessionPage(
+  db: Executor,
+  selection: SessionSelection,
+  page: PageQuery<SessionKey> & { limit: number },
+): Promise<SessionRow[]> {
+  const select = selectSessions(db);
+  const filtered = selection.kind === 'list'
+    ? withListFilter(select, selection.filter)
+    : withOverlapFilter(select, selection.filter);
+  const rows = await sessionsAfter(filtered, page.after)
+    .orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc')
+    .limit(page.limit)
+    .execute();
+  return rows.map(toSessionRow);
 }
 
 /** Counts the sessions of a selection after a position, up to `cap`. */
@@ -1051,7 +1113,7 @@ export function eventJsonQuery(
   // One row more than the limit shows whether more rows follow.
   const limit = page.limit === undefined ? sql`` : sql`limit ${page.limit + 1}`;
   const rendered = sql`
-    select ${eventObject()} as json,
+    select ${RENDER_TEXT.event} as json,
       ${epochMicros(sql`e.at`)} || ':' || e.side || ':' || e.seq as key, e.n
     from (
       select *, row_number() over (${EVENT_ORDER}) as n
@@ -1060,7 +1122,7 @@ export function eventJsonQuery(
       ${EVENT_ORDER} ${limit}
     ) as e
     cross join ${renderSettings(render)}
-    cross join ${eventTexts()}
+    cross join ${RENDER_TEXT.eventTexts}
   `;
   return chunked(rendered, page.limit).compile(db);
 }

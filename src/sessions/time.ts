@@ -41,6 +41,45 @@ export const PERIOD_FORM =
   'N unit, N from 1 to 1000 and unit one of minute(s), hour(s), day(s), ' +
   'week(s), month(s), year(s), for example "7 days"';
 
+const HOUR_MS = 3_600_000;
+/** Hours whose offsets a zone keeps, about two years. */
+const REMEMBERED_HOURS = 16_384;
+
+/**
+ * An IANA zone that remembers its offset for each hour of UTC in which the
+ * offset does not change, and for each second of the other hours. Reading
+ * an offset from the platform's zone rules costs microseconds, and luxon
+ * and the renderers read them for every date.
+ * NOTE: an hour whose first and last seconds have the same offset is taken
+ * to have it throughout. That holds because no zone in the tz database
+ * changes its offset twice within one hour.
+ */
+class RememberingZone extends IANAZone {
+  readonly #hours = new Map<number, number>();
+  readonly #seconds = new Map<number, number>();
+
+  override offset(ts: number): number {
+    const hour = Math.floor(ts / HOUR_MS);
+    const known = this.#hours.get(hour);
+    if (known !== undefined) return known;
+    const second = Math.floor(ts / 1000);
+    const ofSecond = this.#seconds.get(second);
+    if (ofSecond !== undefined) return ofSecond;
+    if (!Number.isFinite(ts)) return super.offset(ts);
+
+    const first = super.offset(hour * HOUR_MS);
+    if (first === super.offset(hour * HOUR_MS + HOUR_MS - 1000)) {
+      if (this.#hours.size >= REMEMBERED_HOURS) this.#hours.clear();
+      this.#hours.set(hour, first);
+      return first;
+    }
+    const offset = super.offset(ts);
+    if (this.#seconds.size >= REMEMBERED_HOURS) this.#seconds.clear();
+    this.#seconds.set(second, offset);
+    return offset;
+  }
+}
+
 const zones = new Map<string, IANAZone>();
 
 /** Returns the luxon zone for an IANA name, or null when the name is unknown. */
@@ -48,7 +87,7 @@ export function lookupZone(name: string): IANAZone | null {
   let zone = zones.get(name);
   if (!zone) {
     if (!IANAZone.isValidZone(name)) return null;
-    zone = IANAZone.create(name);
+    zone = new RememberingZone(name);
     zones.set(name, zone);
   }
   return zone;
@@ -280,25 +319,57 @@ function wallDateTime(instant: Instant, zoneName: string): DateTime {
   return DateTime.fromMillis(instantToMillis(instant), { zone: requireZone(zoneName) });
 }
 
+function twoDigits(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
+
+/**
+ * Computes the wall clock of an instant in the zone, as a Date whose UTC
+ * fields are the wall time's, and the zone's offset there in minutes.
+ * Offsets are whole seconds, so the rounding is exact.
+ */
+function wallClock(instant: Instant, zoneName: string): { wall: Date; offset: number } {
+  const millis = instantToMillis(instant);
+  const offset = requireZone(zoneName).offset(millis);
+  return { wall: new Date(millis + Math.round(offset * 60_000)), offset };
+}
+
+/** Formats `YYYY-MM-DD` of a wall clock, year 1 BC as 0000. */
+function wallDate(wall: Date): string {
+  return `${String(wall.getUTCFullYear()).padStart(4, '0')}-${twoDigits(wall.getUTCMonth() + 1)}-` +
+    twoDigits(wall.getUTCDate());
+}
+
+function wallHourMinute(wall: Date): string {
+  return `${twoDigits(wall.getUTCHours())}:${twoDigits(wall.getUTCMinutes())}`;
+}
+
 /** Renders `YYYY-MM-DD HH:mm` in the zone. */
 export function formatWallMinute(instant: Instant, zoneName: string): string {
-  return wallDateTime(instant, zoneName).toFormat('yyyy-MM-dd HH:mm');
+  const { wall } = wallClock(instant, zoneName);
+  return `${wallDate(wall)} ${wallHourMinute(wall)}`;
 }
 
 /** Renders `YYYY-MM-DDTHH:mm:ss` in the zone, without an offset. */
 export function formatWallSecond(instant: Instant, zoneName: string): string {
-  return wallDateTime(instant, zoneName).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+  const { wall } = wallClock(instant, zoneName);
+  return `${wallDate(wall)}T${wallHourMinute(wall)}:${twoDigits(wall.getUTCSeconds())}`;
 }
 
 /**
  * Renders ISO 8601 with the zone's offset, with microseconds when the instant
- * has any, so that the text parses back to the same instant.
+ * has any, so that the text parses back to the same instant. An offset with
+ * seconds, as in local mean time, is written in whole minutes toward zero.
  */
 export function formatIsoInstant(instant: Instant, zoneName: string): string {
-  const wall = wallDateTime(instant, zoneName);
+  const { wall, offset } = wallClock(instant, zoneName);
   const micros = Number(instant - floorDiv(instant, MICROS_PER_SECOND) * MICROS_PER_SECOND);
   const fraction = micros === 0 ? '' : `.${String(micros).padStart(6, '0')}`;
-  return `${wall.toFormat("yyyy-MM-dd'T'HH:mm:ss")}${fraction}${wall.toFormat('ZZ')}`;
+  const sign = offset >= 0 ? '+' : '-';
+  const hours = Math.trunc(Math.abs(offset) / 60);
+  const minutes = Math.trunc(Math.abs(offset) % 60);
+  return `${wallDate(wall)}T${wallHourMinute(wall)}:${twoDigits(wall.getUTCSeconds())}${fraction}` +
+    `${sign}${twoDigits(hours)}:${twoDigits(minutes)}`;
 }
 
 /** Renders an instant as UTC ISO text with microseconds, for SQL parameters. */

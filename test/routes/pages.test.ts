@@ -70,6 +70,31 @@ t.test('pages joined by next_cursor equal the complete list', async (t) => {
   }
 });
 
+t.test('pages of every size join to the complete list', async (t) => {
+  // The first items of a session list are rendered by the service and the
+  // rest by the database; page sizes either side of that split.
+  const { app, macs } = await setup(t);
+  for (const route of ROUTES(macs[0]!).slice(0, 4)) {
+    const items = (await send(app, 'GET', route.url)).json[route.field] as unknown[];
+    for (const limit of [1, 15, 16, 17, 33, 41]) {
+      const paged: unknown[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await send(app, 'GET', `${route.url}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        paged.push(...page.json[route.field]);
+        cursor = page.json.next_cursor;
+      } while (cursor !== null && paged.length <= items.length);
+      t.same(paged, items, `${route.name} in pages of ${limit}`);
+    }
+  }
+  for (const maxRows of ['16', '17']) {
+    const limited = await setup(t, { MAX_ROWS: maxRows });
+    const response = await send(limited.app, 'GET', `/sessions/list?mac=${limited.macs[0]}`);
+    t.equal(response.status, 400, `40 sessions above MAX_ROWS=${maxRows}`);
+    t.equal(response.json.error, 'too_many_rows');
+  }
+});
+
 t.test('bad limit and cursor values are 400s naming them', async (t) => {
   const { app, macs } = await setup(t);
   const sessionCursor = (await send(app, 'GET', `/sessions/list?mac=${macs[0]}&limit=1`)).json.next_cursor;

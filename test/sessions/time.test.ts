@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import t from 'tap';
 import {
   formatDuration,
@@ -5,6 +6,7 @@ import {
   formatWallMinute,
   formatWallSecond,
   type Instant,
+  lookupZone,
   nextMidnight,
   parseDate,
   parseInstant,
@@ -294,6 +296,52 @@ t.test('ISO instant zone offset', async (t) => {
   t.equal(formatIsoInstant(utc('2025-08-01T08:00:00Z'), 'UTC'), '2025-08-01T08:00:00+00:00');
   t.equal(formatIsoInstant(utc('2025-10-26T00:30:00Z'), BERLIN), '2025-10-26T02:30:00+02:00');
   t.equal(formatIsoInstant(utc('2025-10-26T01:30:00Z'), BERLIN), '2025-10-26T02:30:00+01:00');
+});
+
+t.test('offset changes at the exact second of a DST change', async (t) => {
+  // Berlin moves from +01:00 to +02:00 at 2026-03-29T01:00:00Z. Each instant
+  // is rendered twice, so the second reading comes from remembered offsets.
+  const change = utc('2026-03-29T01:00:00Z');
+  const cases: [Instant, string][] = [
+    [change - 1n, '2026-03-29T01:59:59.999999+01:00'],
+    [change - 1_000_000n, '2026-03-29T01:59:59+01:00'],
+    [change, '2026-03-29T03:00:00+02:00'],
+    [change + 999_999n, '2026-03-29T03:00:00.999999+02:00'],
+  ];
+  for (const round of ['first', 'again']) {
+    for (const [at, text] of cases) t.equal(formatIsoInstant(at, BERLIN), text, `${text} ${round}`);
+  }
+  // Sydney kept local mean time, +10:04:52, until 1895-01-31T13:55:08Z, a
+  // change at a second that is no whole minute of UTC.
+  const lmtEnd = utc('1895-01-31T13:55:08Z');
+  for (const round of ['first', 'again']) {
+    t.equal(formatWallSecond(lmtEnd - 1_000_000n, 'Australia/Sydney'), '1895-01-31T23:59:59', `LMT ${round}`);
+    t.equal(formatWallSecond(lmtEnd, 'Australia/Sydney'), '1895-01-31T23:55:08', `+10:00 ${round}`);
+  }
+});
+
+t.test('remembered offsets equal the zone rules', async (t) => {
+  // Instants from 1850 to 2100 in a fixed pseudo-random order, and the
+  // seconds either side of DST changes, read through the remembering zone
+  // and straight from the rules.
+  let state = 7;
+  const next = () => (state = (state * 48_271) % 2_147_483_647) / 2_147_483_647;
+  const from = Date.UTC(1850, 0, 1);
+  const to = Date.UTC(2100, 0, 1);
+  const changes = [Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1), Date.UTC(1895, 0, 31, 13, 55, 8)];
+  for (const zone of [BERLIN, 'Australia/Lord_Howe', 'America/St_Johns', 'Australia/Sydney', 'Asia/Kolkata']) {
+    const rules = new IANAZone(zone);
+    const remembering = lookupZone(zone)!;
+    const instants = [
+      ...Array.from({ length: 4000 }, () => Math.floor(from + next() * (to - from))),
+      ...changes.flatMap((change) => [change - 1000, change - 1, change, change + 999]),
+    ];
+    let differences = 0;
+    for (const ts of [...instants, ...instants]) {
+      if (remembering.offset(ts) !== rules.offset(ts)) differences++;
+    }
+    t.equal(differences, 0, zone);
+  }
 });
 
 t.test('ISO instant keeps microseconds', async (t) => {

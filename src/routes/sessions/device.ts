@@ -34,7 +34,7 @@ const deviceRoute: FastifyPluginAsyncTypebox = async (app) => {
     const now = app.clock();
 
     const filter = { window: windowUpToNow(period, now, zone), now, mac };
-    const source = sessionSource(app.database.db, { kind: 'overlap', filter }, 'session', { zone, now });
+    const source = sessionSource(app.database.db, { kind: 'overlap', filter }, 'session', { zone, now }, true);
     return sendJsonList(reply, 'sessions',
       await readJsonList(app.database, source, page, app.config.MAX_ROWS));
   });
