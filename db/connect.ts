@@ -3,10 +3,8 @@
 // its error listener and the data folder lock.
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -127,8 +125,17 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<DatabaseHa
     releaseLock = lockDataFolder(folder);
     dataDir = join(folder, 'pgdata');
   }
+  // PGlite's modules are loaded here, so that a service on a PostgreSQL
+  // server never loads them.
   let client: PGlite;
+  let PGliteDialect: typeof import('kysely-pglite-dialect').PGliteDialect;
   try {
+    const [{ PGlite }, { btree_gist }, dialect] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/btree_gist'),
+      import('kysely-pglite-dialect'),
+    ]);
+    PGliteDialect = dialect.PGliteDialect;
     client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { btree_gist } });
   } catch (error) {
     releaseLock();
