@@ -34,8 +34,12 @@ export const PAGE_LIMIT_MAX = 10_000;
  * once is estimated from their size, not measured under load.
  */
 const FIRST_ROWS = 5_000;
-/** Chunks per read from a server-side cursor: 1,000 items. */
-const CURSOR_CHUNKS = 4;
+/**
+ * Chunks per read from a server-side cursor: 250 items. Reads of four chunks
+ * raised the peak RSS of two concurrent 7.5 MB lists in 30 s from about 120
+ * to 140-150 MB, although the JavaScript heap stayed below 60 MB.
+ */
+const CURSOR_CHUNKS = 1;
 /**
  * Items of a usually short session list, such as a device's last days, that
  * are read as rows and rendered in the service. The database renders the
