@@ -53,6 +53,11 @@ declare module 'fastify' {
     config: Config;
     /** The current instant; tests replace it to pin "now". */
     clock: () => Instant;
+    /**
+     * Tells whether Node.js and the database give TIMEZONE the same rules.
+     * When they do not, no list mixes items rendered by both.
+     */
+    zoneRulesAgree: boolean;
   }
 }
 
@@ -62,6 +67,8 @@ export interface AppOptions {
   /** The pino logger; one at LOG_LEVEL by default. */
   logger?: Logger;
   clock?: () => Instant;
+  /** Whether Node.js and the database give TIMEZONE the same rules; true when unset. */
+  zoneRulesAgree?: boolean;
 }
 
 const NAMED_SCHEMAS = [
@@ -180,6 +187,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.decorate('config', config);
   app.decorate('clock', options.clock ?? nowInstant);
+  app.decorate('zoneRulesAgree', options.zoneRulesAgree ?? true);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

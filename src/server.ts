@@ -7,6 +7,8 @@ import { migrateDatabase, openDatabase } from '../db/connect.js';
 import { buildApp, createLogger } from './app.js';
 import { assertListenIsSafe, ConfigError, loadConfig } from './config.js';
 import { databaseKnowsZone } from './sessions/repository.js';
+import { formatIsoInstant, type Instant } from './sessions/time.js';
+import { firstZoneRuleDifference } from './sessions/zone-rules.js';
 
 /** How long in-flight requests may take to finish after a stop signal. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -17,17 +19,26 @@ async function start(): Promise<void> {
   const logger = createLogger(config);
 
   const database = await openDatabase(config, logger);
+  let difference: Instant | null;
   try {
     await migrateDatabase(config, database, logger);
     if (!await databaseKnowsZone(database.db, config.TIMEZONE)) {
       throw new ConfigError([`TIMEZONE "${config.TIMEZONE}" is unknown to the database, which ` +
         'renders wall times in it; use an IANA zone name such as Europe/Berlin']);
     }
+    difference = await firstZoneRuleDifference(database.db, config.TIMEZONE, Date.now());
   } catch (error) {
     await database.close();
     throw error;
   }
-  const app = await buildApp({ config, database, logger });
+  if (difference !== null) {
+    logger.warn({ zone: config.TIMEZONE, from: formatIsoInstant(difference, 'UTC') },
+      'Node.js and the database have different rules for TIMEZONE, first differing at `from`. ' +
+      'Lists are rendered by the database alone, while wall times in requests and the sessions ' +
+      'in responses of POST routes follow Node.js. Update the older tz database (Node.js, or the ' +
+      'database\'s tzdata) so that they agree.');
+  }
+  const app = await buildApp({ config, database, logger, zoneRulesAgree: difference === null });
 
   closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'stopping after an uncaught error');

@@ -85,6 +85,7 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   clock?: () => Instant;
   database?: DatabaseHandle;
+  zoneRulesAgree?: boolean;
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -102,6 +103,7 @@ export async function buildTestApp(
     database,
     logger: quietLogger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.zoneRulesAgree === undefined ? {} : { zoneRulesAgree: options.zoneRulesAgree }),
   });
   t.teardown(() => app.close());
   await app.ready();

@@ -710,6 +710,25 @@ export async function databaseKnowsZone(db: Executor, zone: string): Promise<boo
 }
 
 /**
+ * Reads the zone's UTC offsets from the database's zone rules, in seconds,
+ * at instants `step` apart from `from` to `to`, both included.
+ */
+export async function databaseZoneOffsets(
+  db: Executor,
+  zone: string,
+  from: Instant,
+  to: Instant,
+  step: string,
+): Promise<{ atMillis: number; offsetSeconds: number }[]> {
+  const { rows } = await sql<{ at_ms: string; offset_seconds: number }>`
+    select (extract(epoch from t) * 1000)::int8::text as at_ms,
+      ${offsetSeconds(sql`(t at time zone ${zone})`, sql`t`)} as offset_seconds
+    from generate_series(${timestamptz(from)}, ${timestamptz(to)}, ${step}::interval) as t
+  `.execute(db);
+  return rows.map((row) => ({ atMillis: Number(row.at_ms), offsetSeconds: Number(row.offset_seconds) }));
+}
+
+/**
  * Consecutive items of a list as JSON texts joined by commas, so that a
  * large list reaches the service as a few strings, not one object a row.
  */

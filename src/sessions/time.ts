@@ -319,6 +319,15 @@ function wallDateTime(instant: Instant, zoneName: string): DateTime {
   return DateTime.fromMillis(instantToMillis(instant), { zone: requireZone(zoneName) });
 }
 
+/**
+ * Returns the zone's UTC offset in seconds at an instant, by Node's zone
+ * rules, read without the remembered offsets of the service's zones.
+ */
+export function zoneOffsetSeconds(millis: number, zoneName: string): number {
+  if (!lookupZone(zoneName)) throw new Error(`Unknown time zone ${zoneName}`);
+  return Math.round(IANAZone.create(zoneName).offset(millis) * 60);
+}
+
 function twoDigits(value: number): string {
   return value < 10 ? `0${value}` : String(value);
 }

@@ -34,7 +34,8 @@ const deviceRoute: FastifyPluginAsyncTypebox = async (app) => {
     const now = app.clock();
 
     const filter = { window: windowUpToNow(period, now, zone), now, mac };
-    const source = sessionSource(app.database.db, { kind: 'overlap', filter }, 'session', { zone, now }, true);
+    const source = sessionSource(app.database.db, { kind: 'overlap', filter }, 'session', { zone, now },
+      app.zoneRulesAgree);
     return sendJsonList(reply, 'sessions',
       await readJsonList(app.database, source, page, app.config.MAX_ROWS));
   });
