@@ -710,6 +710,18 @@ export async function databaseKnowsZone(db: Executor, zone: string): Promise<boo
 }
 
 /**
+ * Tells whether the database reads the name as a time zone abbreviation,
+ * which in `at time zone` takes precedence over a zone of the same name and
+ * stands for one fixed offset.
+ */
+export async function isDatabaseZoneAbbreviation(db: Executor, zone: string): Promise<boolean> {
+  const { rows } = await sql<{ found: boolean }>`
+    select exists (select 1 from pg_timezone_abbrevs where lower(abbrev) = lower(${zone})) as found
+  `.execute(db);
+  return rows[0]?.found === true;
+}
+
+/**
  * Reads the zone's UTC offsets from the database's zone rules, in seconds,
  * at instants `step` apart from `from` to `to`, both included.
  */

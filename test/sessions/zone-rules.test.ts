@@ -1,8 +1,12 @@
 // Node.js (ICU) and the database each carry a tz database. The service
-// compares them for TIMEZONE at start, and a device list never mixes items
-// rendered by both when they differ.
+// compares them for TIMEZONE at start. When they differ, the database
+// renders whole device lists.
 import t from 'tap';
-import { insertSessionsBulk, type NewSession } from '../../src/sessions/repository.js';
+import {
+  insertSessionsBulk,
+  isDatabaseZoneAbbreviation,
+  type NewSession,
+} from '../../src/sessions/repository.js';
 import { instantFromMillis, zoneOffsetSeconds } from '../../src/sessions/time.js';
 import { firstZoneRuleDifference } from '../../src/sessions/zone-rules.js';
 import { buildTestApp, fixedClock, openTestDatabase, randomMac, send } from '../helpers.js';
@@ -25,6 +29,25 @@ t.test('first differing instant found', async (t) => {
     zoneOffsetSeconds(millis, zone) + (millis === early ? 60 : 0);
   t.equal(await firstZoneRuleDifference(db, 'UTC', NOW_MILLIS, shiftedEarly), instantFromMillis(early),
     'a difference at one instant');
+});
+
+t.test('difference found to the second', async (t) => {
+  const { db } = await openTestDatabase(t);
+  for (const change of [Date.UTC(2030, 0, 1, 5, 0, 7), Date.UTC(1925, 5, 1, 3, 0, 0), Date.UTC(1850, 3, 2, 1, 2, 3)]) {
+    const shifted = (millis: number, zone: string) =>
+      zoneOffsetSeconds(millis, zone) + (millis >= change ? 1800 : 0);
+    t.equal(await firstZoneRuleDifference(db, 'UTC', NOW_MILLIS, shifted), instantFromMillis(change),
+      new Date(change).toISOString());
+  }
+});
+
+t.test('zone abbreviations of the database', async (t) => {
+  const { db } = await openTestDatabase(t);
+  t.equal(await isDatabaseZoneAbbreviation(db, 'IST'), true, 'IST');
+  t.equal(await isDatabaseZoneAbbreviation(db, 'pst'), true, 'pst');
+  t.equal(await isDatabaseZoneAbbreviation(db, 'Europe/Berlin'), false, 'Europe/Berlin');
+  const ist = await firstZoneRuleDifference(db, 'IST', NOW_MILLIS);
+  t.not(ist, null, 'IST is India to Node.js and a fixed +02:00 to the database');
 });
 
 t.test('device list rendered by the database alone', async (t) => {
