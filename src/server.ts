@@ -6,7 +6,7 @@ import closeWithGrace from 'close-with-grace';
 import { migrateDatabase, openDatabase } from '../db/connect.js';
 import { buildApp, createLogger } from './app.js';
 import { assertListenIsSafe, ConfigError, loadConfig } from './config.js';
-import { databaseKnowsZone, isDatabaseZoneAbbreviation } from './sessions/repository.js';
+import { databaseKnowsZone, databaseZoneReading } from './sessions/repository.js';
 import { formatIsoInstant, type Instant } from './sessions/time.js';
 import { firstZoneRuleDifference } from './sessions/zone-rules.js';
 
@@ -27,10 +27,14 @@ async function start(): Promise<void> {
         'renders wall times in it; use an IANA zone name such as Europe/Berlin']);
     }
     difference = await firstZoneRuleDifference(database.db, config.TIMEZONE, Date.now());
-    if (difference !== null && await isDatabaseZoneAbbreviation(database.db, config.TIMEZONE)) {
-      throw new ConfigError([`TIMEZONE "${config.TIMEZONE}" is a zone to Node.js but a fixed-offset ` +
-        'abbreviation to the database, so the two would render different wall times; use an IANA ' +
-        'zone name such as Asia/Kolkata or America/Los_Angeles']);
+    const reading = difference === null ? 'zone' : await databaseZoneReading(database.db, config.TIMEZONE);
+    if (reading !== 'zone') {
+      const meaning = reading === 'abbreviation'
+        ? 'a fixed-offset abbreviation'
+        : 'a POSIX TZ string with one DST rule for every year';
+      throw new ConfigError([`TIMEZONE "${config.TIMEZONE}" is a zone to Node.js but ${meaning} to ` +
+        'the database, so the two would render different wall times; use an IANA zone name such ' +
+        'as Asia/Kolkata or America/New_York']);
     }
   } catch (error) {
     await database.close();

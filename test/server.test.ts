@@ -193,11 +193,13 @@ t.test('open server on public address rejected', async (t) => {
   t.notOk(server.lines.some((line) => line.msg === 'listening'), 'never listens');
 });
 
-t.test('zone abbreviation as TIMEZONE rejected', async (t) => {
-  const server = startServer(t, { DATA_DIR: freshDataDir(t), TIMEZONE: 'IST' });
-  t.equal(await waitForExit(server), 1, 'exit code');
-  t.match(server.stderr(), /TIMEZONE "IST"/, 'message names TIMEZONE');
-  t.match(server.stderr(), /IANA zone name/, 'message says what to use');
+t.test('zone abbreviation or POSIX string as TIMEZONE rejected', async (t) => {
+  for (const zone of ['IST', 'SystemV/EST5EDT']) {
+    const server = startServer(t, { DATA_DIR: freshDataDir(t), TIMEZONE: zone });
+    t.equal(await waitForExit(server), 1, `${zone} exit code`);
+    t.match(server.stderr(), `TIMEZONE "${zone}"`, `${zone} message names TIMEZONE`);
+    t.match(server.stderr(), /IANA zone name/, `${zone} message says what to use`);
+  }
 });
 
 t.test('invalid PORT rejected', async (t) => {

@@ -710,15 +710,19 @@ export async function databaseKnowsZone(db: Executor, zone: string): Promise<boo
 }
 
 /**
- * Tells whether the database reads the name as a time zone abbreviation,
- * which in `at time zone` takes precedence over a zone of the same name and
- * stands for one fixed offset.
+ * The way the database's `at time zone` reads a zone name. An abbreviation
+ * of one fixed offset takes precedence over a zone of the same name. A name
+ * that is neither is read as a POSIX TZ string, one DST rule for every year.
  */
-export async function isDatabaseZoneAbbreviation(db: Executor, zone: string): Promise<boolean> {
-  const { rows } = await sql<{ found: boolean }>`
-    select exists (select 1 from pg_timezone_abbrevs where lower(abbrev) = lower(${zone})) as found
+export type DatabaseZoneReading = 'zone' | 'abbreviation' | 'posix';
+
+export async function databaseZoneReading(db: Executor, zone: string): Promise<DatabaseZoneReading> {
+  const { rows: [row] } = await sql<{ abbreviation: boolean; named: boolean }>`
+    select exists (select 1 from pg_timezone_abbrevs where lower(abbrev) = lower(${zone})) as abbreviation,
+      exists (select 1 from pg_timezone_names where lower(name) = lower(${zone})) as named
   `.execute(db);
-  return rows[0]?.found === true;
+  if (row?.abbreviation) return 'abbreviation';
+  return row?.named ? 'zone' : 'posix';
 }
 
 /**

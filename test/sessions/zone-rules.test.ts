@@ -3,8 +3,8 @@
 // renders whole device lists.
 import t from 'tap';
 import {
+  databaseZoneReading,
   insertSessionsBulk,
-  isDatabaseZoneAbbreviation,
   type NewSession,
 } from '../../src/sessions/repository.js';
 import { instantFromMillis, zoneOffsetSeconds } from '../../src/sessions/time.js';
@@ -41,11 +41,13 @@ t.test('difference found to the second', async (t) => {
   }
 });
 
-t.test('zone abbreviations of the database', async (t) => {
+t.test('zone names as the database reads them', async (t) => {
   const { db } = await openTestDatabase(t);
-  t.equal(await isDatabaseZoneAbbreviation(db, 'IST'), true, 'IST');
-  t.equal(await isDatabaseZoneAbbreviation(db, 'pst'), true, 'pst');
-  t.equal(await isDatabaseZoneAbbreviation(db, 'Europe/Berlin'), false, 'Europe/Berlin');
+  t.equal(await databaseZoneReading(db, 'IST'), 'abbreviation', 'IST');
+  t.equal(await databaseZoneReading(db, 'pst'), 'abbreviation', 'pst');
+  t.equal(await databaseZoneReading(db, 'Europe/Berlin'), 'zone', 'Europe/Berlin');
+  t.equal(await databaseZoneReading(db, 'europe/berlin'), 'zone', 'europe/berlin');
+  t.equal(await databaseZoneReading(db, 'SystemV/EST5EDT'), 'posix', 'SystemV/EST5EDT');
   const ist = await firstZoneRuleDifference(db, 'IST', NOW_MILLIS);
   t.not(ist, null, 'IST is India to Node.js and a fixed +02:00 to the database');
 });
