@@ -367,8 +367,10 @@ export function formatWallSecond(instant: Instant, zoneName: string): string {
 
 /**
  * Renders ISO 8601 with the zone's offset, with microseconds when the instant
- * has any, so that the text parses back to the same instant. An offset with
- * seconds, as in local mean time, is written in whole minutes toward zero.
+ * has any, so that the text parses back to the same instant.
+ * NOTE: an offset with seconds, as many zones had in the 19th and early
+ * 20th century, is written in whole minutes toward zero, as the database
+ * renderer does, so such a text names an instant up to 59 s away.
  */
 export function formatIsoInstant(instant: Instant, zoneName: string): string {
   const { wall, offset } = wallClock(instant, zoneName);
