@@ -1101,10 +1101,15 @@ export type SessionSelection =
   | { kind: 'list'; filter: ListFilter }
   | { kind: 'overlap'; filter: OverlapFilter };
 
-function selectionQuery(db: Executor, selection: SessionSelection) {
+/** Keeps the sessions of a selection. */
+function withSelection<O>(select: SessionQuery<O>, selection: SessionSelection): SessionQuery<O> {
   return selection.kind === 'list'
-    ? withListFilter(sessionsToRender(db), selection.filter)
-    : withOverlapFilter(sessionsToRender(db), selection.filter);
+    ? withListFilter(select, selection.filter)
+    : withOverlapFilter(select, selection.filter);
+}
+
+function selectionQuery(db: Executor, selection: SessionSelection) {
+  return withSelection(sessionsToRender(db), selection);
 }
 
 /** Builds the query that returns a page of sessions as chunks of JSON items. */
@@ -1133,11 +1138,7 @@ export async function listSessionPage(
   selection: SessionSelection,
   page: PageQuery<SessionKey> & { limit: number },
 ): Promise<SessionRow[]> {
-  const select = selectSessions(db);
-  const filtered = selection.kind === 'list'
-    ? withListFilter(select, selection.filter)
-    : withOverlapFilter(select, selection.filter);
-  const rows = await sessionsAfter(filtered, page.after)
+  const rows = await sessionsAfter(withSelection(selectSessions(db), selection), page.after)
     .orderBy(sql`lower(period)`, 'desc').orderBy('id', 'desc')
     .limit(page.limit)
     .execute();

@@ -51,7 +51,7 @@ const REMEMBERED_HOURS = 16_384;
  * an offset from the platform's zone rules costs microseconds, and luxon
  * and the renderers read them for every date.
  * NOTE: an hour whose first and last seconds have the same offset is taken
- * to have it throughout. That holds because no zone in the tz database
+ * to have it throughout, which assumes that no zone in the tz database
  * changes its offset twice within one hour.
  */
 class RememberingZone extends IANAZone {
